@@ -1,0 +1,82 @@
+from typing import Annotated
+
+from fastapi import APIRouter, HTTPException, Path, Response, status
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from ..auth.dependencies import ItemsReader, ItemsWriter
+from ..auth.principal import Principal
+from ..db import SessionDep
+from ..models import Item
+from ..schemas import ItemCreate, ItemRead, ItemUpdate
+from .pagination import MAX_OFFSET, PageDep
+
+router = APIRouter(prefix="/items", tags=["items"])
+
+ItemId = Annotated[int, Path(ge=1, le=MAX_OFFSET)]
+
+
+async def _get_visible_item(
+    session: AsyncSession, principal: Principal, item_id: int
+) -> Item:
+    """The item, if the caller owns it or is an admin; 404 otherwise."""
+    item = await session.get(Item, item_id)
+    if item is None or not (
+        principal.user.is_admin or item.owner_id == principal.user.id
+    ):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Item not found")
+    return item
+
+
+@router.get("", response_model=list[ItemRead])
+async def list_items(
+    principal: ItemsReader, session: SessionDep, page: PageDep
+) -> list[Item]:
+    """Your items (an admin sees everyone's)."""
+    statement = (
+        select(Item).order_by(col(Item.id)).offset(page.offset).limit(page.limit)
+    )
+    if not principal.user.is_admin:
+        statement = statement.where(Item.owner_id == principal.user.id)
+    return list((await session.exec(statement)).all())
+
+
+@router.post("", response_model=ItemRead, status_code=status.HTTP_201_CREATED)
+async def create_item(
+    body: ItemCreate, principal: ItemsWriter, session: SessionDep
+) -> Item:
+    item = Item(**body.model_dump(), owner_id=principal.user.id)
+    session.add(item)
+    await session.commit()
+    await session.refresh(item)
+    return item
+
+
+@router.get("/{item_id}", response_model=ItemRead)
+async def read_item(
+    item_id: ItemId, principal: ItemsReader, session: SessionDep
+) -> Item:
+    return await _get_visible_item(session, principal, item_id)
+
+
+@router.patch("/{item_id}", response_model=ItemRead)
+async def update_item(
+    item_id: ItemId, body: ItemUpdate, principal: ItemsWriter, session: SessionDep
+) -> Item:
+    item = await _get_visible_item(session, principal, item_id)
+    for field, value in body.model_dump(exclude_unset=True).items():
+        setattr(item, field, value)
+    session.add(item)
+    await session.commit()
+    await session.refresh(item)
+    return item
+
+
+@router.delete("/{item_id}", status_code=status.HTTP_204_NO_CONTENT)
+async def delete_item(
+    item_id: ItemId, principal: ItemsWriter, session: SessionDep
+) -> Response:
+    item = await _get_visible_item(session, principal, item_id)
+    await session.delete(item)
+    await session.commit()
+    return Response(status_code=status.HTTP_204_NO_CONTENT)
