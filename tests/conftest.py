@@ -1,0 +1,97 @@
+"""Fixtures for rendering the template as `copier copy` would."""
+
+import os
+import shutil
+import subprocess
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import copier
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="session")
+def template_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The working tree as git sees it: tracked and untracked, minus ignored.
+
+    Rendering from a plain copy (not the git repository) means uncommitted
+    edits are tested and no tag or commit is picked instead of them.
+    """
+    listing = subprocess.run(
+        ["git", "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    dest = tmp_path_factory.mktemp("template")
+    for name in filter(None, listing.split("\0")):
+        source = ROOT / name
+        if source.is_file():  # listed but deleted in the working tree
+            target = dest / name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copy2(source, target)
+    return dest
+
+
+Render = Callable[..., Path]
+
+
+@pytest.fixture(scope="session")
+def render(template_dir: Path) -> Render:
+    """Render the template into `dest` with `data` answers (defaults for the rest)."""
+
+    def _render(dest: Path, **data: Any) -> Path:
+        copier.run_copy(
+            str(template_dir),
+            dest,
+            data=data,
+            defaults=True,
+            unsafe=True,
+            quiet=True,
+            settings=copier.Settings(),
+        )
+        return dest
+
+    return _render
+
+
+def project_env(**extra: str) -> dict[str, str]:
+    """The environment a user's shell would have in the rendered project."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in {"VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT", "PYTHONPATH"}
+        and not name.startswith(("PYTEST_", "DATABASE_URL", "SECRET_KEY"))
+        and name not in {"ENVIRONMENT", "TEST_DATABASE_URL"}
+    }
+    env["UV_NO_PROGRESS"] = "1"
+    env.update(extra)
+    return env
+
+
+def run(
+    args: list[str], cwd: Path, *, timeout: float = 600, **env: str
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        args,
+        cwd=cwd,
+        env=project_env(**env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def check(args: list[str], cwd: Path, **kwargs: Any) -> str:
+    """Run a command in the rendered project; fail the test with its output."""
+    result = run(args, cwd, **kwargs)
+    if result.returncode != 0:
+        pytest.fail(
+            f"`{' '.join(args)}` exited {result.returncode} in {cwd}\n"
+            f"--- stdout\n{result.stdout[-6000:]}\n--- stderr\n{result.stderr[-6000:]}"
+        )
+    return result.stdout

@@ -1,0 +1,109 @@
+"""What every rendered variant must look like, before anything is installed."""
+
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+from conftest import Render
+from variants import AVAILABLE_SCHEMES, DATABASES, SCHEME_MARKERS, variant_id
+
+VARIANTS = [(auth, database) for auth in AVAILABLE_SCHEMES for database in DATABASES]
+UNRENDERED = re.compile(r"\{\{ |\{%|%\}|\{#|#\}")
+
+
+def project_files(root: Path) -> list[Path]:
+    return sorted(path for path in root.rglob("*") if path.is_file())
+
+
+@pytest.fixture(scope="module", params=VARIANTS, ids=[variant_id(*v) for v in VARIANTS])
+def rendered(
+    request: pytest.FixtureRequest,
+    render: Render,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> tuple[Path, str, str]:
+    auth, database = request.param
+    dest = tmp_path_factory.mktemp(variant_id(auth, database)) / "project"
+    render(dest, auth=auth, database=database)
+    return dest, auth, database
+
+
+def test_nothing_is_left_unrendered(rendered: tuple[Path, str, str]) -> None:
+    root, _, _ = rendered
+    for path in project_files(root):
+        relative = path.relative_to(root)
+        assert not UNRENDERED.search(str(relative)), relative
+        assert not relative.name.endswith(".jinja"), relative
+        text = path.read_text()
+        # GitHub Actions expressions are the one legitimate use of ${{ }}.
+        text = re.sub(r"\$\{\{[^}]*\}\}", "", text)
+        assert not UNRENDERED.search(text), f"{relative}: unrendered Jinja"
+
+
+def test_no_trace_of_unchosen_schemes(rendered: tuple[Path, str, str]) -> None:
+    root, auth, _ = rendered
+    chosen = {auth}
+    for scheme, marker in SCHEME_MARKERS.items():
+        if scheme in chosen:
+            continue
+        for path in project_files(root):
+            relative = path.relative_to(root)
+            assert not marker.search(str(relative)), f"{relative}: {scheme}"
+            match = marker.search(path.read_text())
+            assert match is None, (
+                f"{relative} mentions {scheme}: {match and match[0]!r}"
+            )
+
+
+def test_no_jinja_whitespace_leftovers(rendered: tuple[Path, str, str]) -> None:
+    root, _, _ = rendered
+    for path in project_files(root):
+        relative = path.relative_to(root)
+        text = path.read_text()
+        assert text == "" or text.endswith("\n"), f"{relative}: no final newline"
+        assert not text.endswith("\n\n"), f"{relative}: blank lines at the end"
+        assert "\n\n\n\n" not in text, f"{relative}: three blank lines in a row"
+        for number, line in enumerate(text.splitlines(), 1):
+            assert line == line.rstrip(), f"{relative}:{number}: trailing whitespace"
+        if path.suffix == ".py" and path.name != "__init__.py":
+            assert text.strip(), f"{relative}: empty module"
+
+
+def test_database_choice(rendered: tuple[Path, str, str]) -> None:
+    root, _, database = rendered
+    pyproject = tomllib.loads((root / "pyproject.toml").read_text())
+    dependencies = " ".join(pyproject["project"]["dependencies"])
+    drivers = {"sqlite": "aiosqlite", "postgresql": "asyncpg", "mysql": "aiomysql"}
+    for name, driver in drivers.items():
+        assert (driver in dependencies) == (name == database), driver
+    config = (root / "src" / "my_api" / "config.py").read_text()
+    default_url = re.search(r'DEFAULT_DATABASE_URL = "([^"]+)"', config)
+    assert default_url is not None
+    assert default_url[1].startswith(
+        {"sqlite": "sqlite:///", "postgresql": "postgresql://", "mysql": "mysql://"}[
+            database
+        ]
+    )
+    compose = (root / "compose.yml").read_text()
+    assert ("db:" in compose) == (database != "sqlite")
+    assert (root / "compose" / "initdb.sql").exists() == (database != "sqlite")
+    assert not (root / "compose").exists() or database != "sqlite"
+
+
+def test_awkward_names_render_valid_files(render: Render, tmp_path: Path) -> None:
+    """Quotes, backslashes and non-ASCII in free-text answers, long names."""
+    dest = render(
+        tmp_path / "project",
+        project_name='The "Quoted" \\ Ünïcode API',
+        project_slug="a-rather-long-project-slug-for-a-service-with-many-words",
+        package_name="a_rather_long_package_name_for_a_service_with_many_words",
+        description='Says "hi" \\ déjà vu',
+        author_name='O\'Brien "Bob" \\',
+        author_email="o.brien+api@example.co.uk",
+    )
+    pyproject = tomllib.loads((dest / "pyproject.toml").read_text())
+    assert pyproject["project"]["description"] == 'Says "hi" \\ déjà vu'
+    assert pyproject["project"]["authors"][0]["name"] == 'O\'Brien "Bob" \\'
+    package = dest / "src" / "a_rather_long_package_name_for_a_service_with_many_words"
+    for path in [*package.rglob("*.py"), *(dest / "tests").rglob("*.py")]:
+        compile(path.read_text(), str(path), "exec")
