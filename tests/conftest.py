@@ -1,14 +1,16 @@
 """Fixtures for rendering the template as `copier copy` would."""
 
+import atexit
 import os
 import shutil
 import subprocess
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 import copier
 import pytest
+from servers import Server, start_server
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -37,6 +39,26 @@ def template_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 Render = Callable[..., Path]
+DatabaseServer = Callable[[str], Server]
+
+
+@pytest.fixture(scope="session")
+def database_server() -> Iterator[DatabaseServer]:
+    """The PostgreSQL or MySQL server for a variant, started on first use.
+
+    Stopped at the end of the session, whether the tests passed or not.
+    """
+    started: dict[str, Server] = {}
+
+    def get(kind: str) -> Server:
+        if kind not in started:
+            started[kind] = start_server(kind)
+            atexit.register(started[kind].close)
+        return started[kind]
+
+    yield get
+    for server in started.values():
+        server.close()
 
 
 @pytest.fixture(scope="session")

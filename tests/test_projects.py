@@ -1,6 +1,7 @@
 """Each variant, rendered and used as a user would: install it from its own
 pyproject.toml into its own virtualenv, lint it, migrate it, run its tests."""
 
+import contextlib
 import json
 import socket
 import subprocess
@@ -8,10 +9,12 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import Render, check, project_env, run
+from conftest import DatabaseServer, Render, check, project_env, run
+from servers import start_local_server
 from variants import AVAILABLE_SCHEMES, DATABASES, variant_id
 
 pytestmark = pytest.mark.slow
@@ -24,50 +27,60 @@ def lint(project: Path) -> None:
     check(["uv", "run", "--no-sync", "ruff", "format", "--check", "."], project)
 
 
+def migrate_and_test(project: Path, database_url: str, test_url: str | None) -> str:
+    """`alembic upgrade head` on a fresh database, `alembic check`, then the
+    project's own tests; returns pytest's output."""
+    check(
+        ["uv", "run", "--no-sync", "alembic", "upgrade", "head"],
+        project,
+        DATABASE_URL=database_url,
+    )
+    check(
+        ["uv", "run", "--no-sync", "alembic", "check"],
+        project,
+        DATABASE_URL=database_url,
+    )
+    output = check(
+        ["uv", "run", "--no-sync", "pytest", "-q", "-p", "no:cacheprovider"],
+        project,
+        **({"TEST_DATABASE_URL": test_url} if test_url else {}),
+    )
+    assert " passed" in output
+    assert " failed" not in output
+    assert " skipped" not in output
+    return output
+
+
 @pytest.mark.parametrize(
     ("auth", "database"), VARIANTS, ids=[variant_id(*v) for v in VARIANTS]
 )
-def test_variant(render: Render, tmp_path: Path, auth: str, database: str) -> None:
+def test_variant(
+    render: Render,
+    database_server: DatabaseServer,
+    tmp_path: Path,
+    auth: str,
+    database: str,
+) -> None:
     project = render(tmp_path / "project", auth=auth, database=database)
     check(["uv", "sync", "--quiet"], project)
     lint(project)
     if database == "sqlite":
-        db_url = f"sqlite:///{tmp_path}/fresh.db"
-        check(
-            ["uv", "run", "--no-sync", "alembic", "upgrade", "head"],
-            project,
-            DATABASE_URL=db_url,
-        )
-        check(
-            ["uv", "run", "--no-sync", "alembic", "check"], project, DATABASE_URL=db_url
-        )
-        output = check(
-            ["uv", "run", "--no-sync", "pytest", "-q", "-p", "no:cacheprovider"],
-            project,
-        )
-        assert " passed" in output
-        assert " failed" not in output
-        assert " skipped" not in output
-    else:
-        # Without a server: the migration compiles to this dialect's SQL...
-        url = {
-            "postgresql": "postgresql://u:p@127.0.0.1/db",
-            "mysql": "mysql://u:p@127.0.0.1/db",
-        }[database]
-        sql = check(
-            ["uv", "run", "--no-sync", "alembic", "upgrade", "head", "--sql"],
-            project,
-            DATABASE_URL=url,
-        )
-        assert "CREATE TABLE users" in sql
-        # ...and the tests refuse to run, saying how to get a server.
-        result = run(
-            ["uv", "run", "--no-sync", "pytest", "-q", "-p", "no:cacheprovider"],
-            project,
-        )
-        assert result.returncode == 4, result.stdout + result.stderr
-        assert "TEST_DATABASE_URL=" in result.stdout + result.stderr
-        assert "docker compose up -d db" in result.stdout + result.stderr
+        # The tests make their own throwaway SQLite database.
+        migrate_and_test(project, f"sqlite:///{tmp_path}/fresh.db", None)
+        return
+    # Without a server the tests stop at once, saying how to get one.
+    result = run(["uv", "run", "--no-sync", "pytest", "-q"], project)
+    assert result.returncode == 4, result.stdout + result.stderr
+    assert "TEST_DATABASE_URL=" in result.stdout + result.stderr
+    assert "docker compose up -d db" in result.stdout + result.stderr
+    # With one: a fresh database to migrate, another for the tests.
+    server = database_server(database)
+    label = variant_id(auth, database)
+    migrate_and_test(
+        project,
+        server.create_database(f"{label}-migrate"),
+        server.create_database(f"{label}-tests"),
+    )
 
 
 def free_port() -> int:
@@ -79,46 +92,29 @@ def free_port() -> int:
 def request(
     url: str, data: dict | None = None, token: str | None = None
 ) -> tuple[int, dict]:
+    """A real HTTP request; returns the status and the JSON body."""
     body = urllib.parse.urlencode(data).encode() if data is not None else None
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     req = urllib.request.Request(url, data=body, headers=headers)
     try:
-        with urllib.request.urlopen(req, timeout=10) as response:
-            return response.status, json.loads(response.read())
+        with urllib.request.urlopen(req, timeout=30) as response:
+            status, raw = response.status, response.read()
     except urllib.error.HTTPError as error:
-        return error.code, json.loads(error.read())
+        status, raw = error.code, error.read()
+    try:
+        return status, json.loads(raw)
+    except ValueError:
+        return status, {"non_json_body": raw.decode(errors="replace")}
 
 
-def test_quickstart(render: Render, tmp_path: Path) -> None:
-    """The rendered README's quickstart, with a real server and HTTP client."""
-    project = render(tmp_path / "my-api")
-    check(["uv", "sync", "--quiet"], project)
-    check(["uv", "run", "--no-sync", "alembic", "upgrade", "head"], project)
-    created = subprocess.run(
-        [
-            "uv",
-            "run",
-            "--no-sync",
-            "my-api",
-            "create-user",
-            "alice",
-            "--admin",
-            "--password-stdin",
-        ],
-        cwd=project,
-        env=project_env(),
-        input="alice's password\n",
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert created.returncode == 0, created.stderr
+@contextlib.contextmanager
+def running_app(project: Path, **env: str) -> Iterator[str]:
+    """`fastapi run` in the project on a free port; yields its base URL."""
     port = free_port()
     server = subprocess.Popen(
         ["uv", "run", "--no-sync", "fastapi", "run", "--port", str(port)],
         cwd=project,
-        env=project_env(),
+        env=project_env(**env),
         stdout=subprocess.PIPE,
         stderr=subprocess.STDOUT,
         text=True,
@@ -128,14 +124,53 @@ def test_quickstart(render: Render, tmp_path: Path) -> None:
         deadline = time.monotonic() + 60
         while True:
             try:
-                status, _ = request(f"{base}/health")
+                request(f"{base}/health")
                 break
             except (urllib.error.URLError, ConnectionError):
                 if time.monotonic() > deadline or server.poll() is not None:
                     server.kill()
-                    pytest.fail(f"server did not start:\n{server.stdout.read()}")
+                    pytest.fail(f"server did not start:\n{server.communicate()[0]}")
                 time.sleep(0.2)
-        assert status == 200
+        yield base
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+def create_user(project: Path, username: str, password: str, **env: str) -> None:
+    created = subprocess.run(
+        [
+            "uv",
+            "run",
+            "--no-sync",
+            "my-api",
+            "create-user",
+            username,
+            "--admin",
+            "--password-stdin",
+        ],
+        cwd=project,
+        env=project_env(**env),
+        input=f"{password}\n",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert created.returncode == 0, created.stderr
+
+
+def test_quickstart(render: Render, tmp_path: Path) -> None:
+    """The rendered README's quickstart, with a real server and HTTP client."""
+    project = render(tmp_path / "my-api")
+    check(["uv", "sync", "--quiet"], project)
+    check(["uv", "run", "--no-sync", "alembic", "upgrade", "head"], project)
+    create_user(project, "alice", "alice's password")
+    with running_app(project) as base:
+        assert request(f"{base}/health") == (200, {"status": "ok"})
         assert request(f"{base}/health/ready")[0] == 200
         status, tokens = request(
             f"{base}/auth/token", {"username": "alice", "password": "alice's password"}
@@ -148,6 +183,53 @@ def test_quickstart(render: Render, tmp_path: Path) -> None:
         status, error = request(f"{base}/users/me", token="forged")
         assert status == 401
         assert error == {"detail": "Invalid or expired token"}
+
+
+@pytest.mark.parametrize("database", ["postgresql", "mysql"])
+def test_app_survives_a_database_restart(
+    render: Render, tmp_path: Path, database: str
+) -> None:
+    """Stop the real server under a running app, then start it again: the app
+    reports 503 meanwhile and recovers without a restart of its own."""
+    project = render(tmp_path / "project", database=database)
+    check(["uv", "sync", "--quiet"], project)
+    server = start_local_server(database)
+    try:
+        url = server.create_database("restart")
+        check(
+            ["uv", "run", "--no-sync", "alembic", "upgrade", "head"],
+            project,
+            DATABASE_URL=url,
+        )
+        create_user(project, "alice", "alice's password", DATABASE_URL=url)
+        with running_app(project, DATABASE_URL=url) as base:
+            status, tokens = request(
+                f"{base}/auth/token",
+                {"username": "alice", "password": "alice's password"},
+            )
+            assert status == 200, tokens
+            token = tokens["access_token"]
+            # Fill the pool with connections that the restart will kill.
+            for _ in range(5):
+                assert request(f"{base}/users/me", token=token)[0] == 200
+            assert request(f"{base}/health/ready")[0] == 200
+
+            server.stop()
+            assert request(f"{base}/health/ready") == (
+                503,
+                {"status": "unavailable", "database": "unavailable"},
+            )
+            assert request(f"{base}/users/me", token=token) == (
+                503,
+                {"detail": "Database unavailable"},
+            )
+            assert request(f"{base}/health")[0] == 200
+
+            server.start()
+            # Stale pooled connections are replaced, not handed to requests.
+            for _ in range(10):
+                status, me = request(f"{base}/users/me", token=token)
+                assert status == 200, me
+            assert request(f"{base}/health/ready")[0] == 200
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        server.close()
