@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import DatabaseServer, Render, check, project_env, run
 from servers import start_local_server
-from variants import AVAILABLE_SCHEMES, DATABASES, variant_id
+from variants import AVAILABLE_SCHEMES, DATABASES, SERVER_DATABASES, variant_id
 
 pytestmark = pytest.mark.slow
 
@@ -185,7 +185,7 @@ def test_quickstart(render: Render, tmp_path: Path) -> None:
         assert error == {"detail": "Invalid or expired token"}
 
 
-@pytest.mark.parametrize("database", ["postgresql", "mysql"])
+@pytest.mark.parametrize("database", SERVER_DATABASES)
 def test_app_survives_a_database_restart(
     render: Render, tmp_path: Path, database: str
 ) -> None:

@@ -1,10 +1,20 @@
 """The variants the template can render, and what marks each auth scheme."""
 
+import os
 import re
 
 # Schemes the template renders today; the others are refused by copier.yml.
 AVAILABLE_SCHEMES = ["jwt"]
-DATABASES = ["sqlite", "postgresql", "mysql"]
+ALL_DATABASES = ["sqlite", "postgresql", "mysql"]
+# TEMPLATE_TEST_DATABASES=sqlite,postgresql limits the variants (CI matrix).
+DATABASES = [
+    name
+    for name in os.environ.get(
+        "TEMPLATE_TEST_DATABASES", ",".join(ALL_DATABASES)
+    ).split(",")
+    if name in ALL_DATABASES
+]
+SERVER_DATABASES = [name for name in DATABASES if name != "sqlite"]
 
 # Text that only a project with that scheme may contain.
 SCHEME_MARKERS = {
