@@ -3,6 +3,7 @@
 import atexit
 import os
 import shutil
+import signal
 import subprocess
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -49,6 +50,11 @@ def database_server() -> Iterator[DatabaseServer]:
     Stopped at the end of the session, whether the tests passed or not.
     """
     started: dict[str, Server] = {}
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt  # unwinds through the finalizers and atexit
+
+    signal.signal(signal.SIGTERM, interrupt)
 
     def get(kind: str) -> Server:
         if kind not in started:
