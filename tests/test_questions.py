@@ -39,10 +39,10 @@ BAD_ANSWERS = [
 ]
 BAD_ANSWERS += [
     ({"auth": scheme}, "not available yet")
-    for scheme in ("api_key", "basic", "session")
+    for scheme in ("api_key", "basic", "session", "combined")
     if scheme not in AVAILABLE_SCHEMES
 ]
-COMBINED_AVAILABLE = len(AVAILABLE_SCHEMES) >= 2
+COMBINED_AVAILABLE = "combined" in AVAILABLE_SCHEMES
 BAD_ANSWERS += [
     (
         {"auth": "combined", "combined_schemes": ["jwt"]},

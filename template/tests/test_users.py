@@ -1,6 +1,6 @@
 import httpx
 
-from support import PASSWORD, Account, sign_in
+from support import PASSWORD, Account, password_is, sign_in
 
 
 async def test_me(client: httpx.AsyncClient, alice: Account) -> None:
@@ -67,7 +67,8 @@ async def test_change_password(client: httpx.AsyncClient, alice: Account) -> Non
         json={"current_password": PASSWORD, "new_password": "a brand new password"},
     )
     assert response.status_code == 204
-    await sign_in(client, "alice", "a brand new password")
+    assert await password_is("alice", "a brand new password")
+    assert not await password_is("alice", PASSWORD)
 
 
 async def test_change_password_needs_current_password(
@@ -79,7 +80,7 @@ async def test_change_password_needs_current_password(
         json={"current_password": "wrong password", "new_password": "whatever-123"},
     )
     assert response.status_code == 403
-    await sign_in(client, "alice", PASSWORD)
+    assert await password_is("alice", PASSWORD)
 
 
 async def test_change_password_validates_new_password(
@@ -140,7 +141,11 @@ async def test_admin_creates_user(client: httpx.AsyncClient, admin: Account) -> 
     assert body["is_admin"] is False
     assert "password" not in body
     assert "hashed_password" not in body
-    await sign_in(client, "CAROL", "carol's password")
+    assert await password_is("CAROL", "carol's password")
+    headers = await sign_in(client, "carol", "carol's password")
+    assert (await client.get("/users/me", headers=headers)).json()[
+        "username"
+    ] == "carol"
 
 
 async def test_usernames_are_unique_ignoring_case(
