@@ -1,6 +1,7 @@
 """Each variant, rendered and used as a user would: install it from its own
 pyproject.toml into its own virtualenv, lint it, migrate it, run its tests."""
 
+import base64
 import contextlib
 import json
 import socket
@@ -11,6 +12,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import DatabaseServer, Render, check, project_env, run
@@ -90,11 +92,23 @@ def free_port() -> int:
 
 
 def request(
-    url: str, data: dict | None = None, token: str | None = None
-) -> tuple[int, dict]:
+    url: str,
+    data: dict | None = None,
+    token: str | None = None,
+    *,
+    json_body: dict | None = None,
+    headers: dict[str, str] | None = None,
+) -> tuple[int, Any]:
     """A real HTTP request; returns the status and the JSON body."""
-    body = urllib.parse.urlencode(data).encode() if data is not None else None
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    headers = dict(headers or {})
+    body = None
+    if data is not None:
+        body = urllib.parse.urlencode(data).encode()
+    if json_body is not None:
+        body = json.dumps(json_body).encode()
+        headers["Content-Type"] = "application/json"
+    if token:
+        headers["Authorization"] = f"Bearer {token}"
     req = urllib.request.Request(url, data=body, headers=headers)
     try:
         with urllib.request.urlopen(req, timeout=30) as response:
@@ -163,26 +177,58 @@ def create_user(project: Path, username: str, password: str, **env: str) -> None
     assert created.returncode == 0, created.stderr
 
 
-def test_quickstart(render: Render, tmp_path: Path) -> None:
+def credentials(project: Path, base: str, auth: str) -> dict[str, str]:
+    """Headers for alice, obtained as the rendered README says."""
+    if auth == "jwt":
+        status, tokens = request(
+            f"{base}/auth/token", {"username": "alice", "password": "alice's password"}
+        )
+        assert status == 200, tokens
+        return {"Authorization": f"Bearer {tokens['access_token']}"}
+    if auth == "basic":
+        token = base64.b64encode(b"alice:alice's password").decode()
+        return {"Authorization": f"Basic {token}"}
+    output = check(
+        [
+            "uv",
+            "run",
+            "--no-sync",
+            "my-api",
+            "create-api-key",
+            "alice",
+            "--name",
+            "cli",
+        ],
+        project,
+    )
+    return {"X-API-Key": output.strip().splitlines()[-1]}
+
+
+@pytest.mark.parametrize("auth", AVAILABLE_SCHEMES)
+def test_quickstart(render: Render, tmp_path: Path, auth: str) -> None:
     """The rendered README's quickstart, with a real server and HTTP client."""
-    project = render(tmp_path / "my-api")
+    project = render(tmp_path / "my-api", auth=auth)
     check(["uv", "sync", "--quiet"], project)
     check(["uv", "run", "--no-sync", "alembic", "upgrade", "head"], project)
     create_user(project, "alice", "alice's password")
     with running_app(project) as base:
         assert request(f"{base}/health") == (200, {"status": "ok"})
         assert request(f"{base}/health/ready")[0] == 200
-        status, tokens = request(
-            f"{base}/auth/token", {"username": "alice", "password": "alice's password"}
-        )
-        assert status == 200, tokens
-        status, me = request(f"{base}/users/me", token=tokens["access_token"])
-        assert status == 200
+        headers = credentials(project, base, auth)
+        status, me = request(f"{base}/users/me", headers=headers)
+        assert status == 200, me
         assert me["username"] == "alice"
         assert me["is_admin"] is True
-        status, error = request(f"{base}/users/me", token="forged")
+        status, item = request(
+            f"{base}/items", json_body={"title": "First item"}, headers=headers
+        )
+        assert status == 201, item
+        status, items = request(f"{base}/items", headers=headers)
+        assert status == 200
+        assert [i["title"] for i in items] == ["First item"]
+        status, error = request(f"{base}/users/me")
         assert status == 401
-        assert error == {"detail": "Invalid or expired token"}
+        assert error == {"detail": "Not authenticated"}
 
 
 @pytest.mark.parametrize("database", SERVER_DATABASES)
