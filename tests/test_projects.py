@@ -3,7 +3,9 @@ pyproject.toml into its own virtualenv, lint it, migrate it, run its tests."""
 
 import base64
 import contextlib
+import http.cookiejar
 import json
+import re
 import socket
 import subprocess
 import time
@@ -177,8 +179,23 @@ def create_user(project: Path, username: str, password: str, **env: str) -> None
     assert created.returncode == 0, created.stderr
 
 
+def session_login(base: str) -> dict[str, str]:
+    """`POST /auth/login` as JSON; returns the cookie and CSRF headers."""
+    req = urllib.request.Request(
+        f"{base}/auth/login",
+        data=json.dumps({"username": "alice", "password": "alice's password"}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(req, timeout=30) as response:
+        cookie = response.headers["Set-Cookie"].partition(";")[0]
+        body = json.loads(response.read())
+    return {"Cookie": cookie, "X-CSRF-Token": body["csrf_token"]}
+
+
 def credentials(project: Path, base: str, auth: str) -> dict[str, str]:
     """Headers for alice, obtained as the rendered README says."""
+    if auth == "session":
+        return session_login(base)
     if auth == "jwt":
         status, tokens = request(
             f"{base}/auth/token", {"username": "alice", "password": "alice's password"}
@@ -229,6 +246,56 @@ def test_quickstart(render: Render, tmp_path: Path, auth: str) -> None:
         status, error = request(f"{base}/users/me")
         assert status == 401
         assert error == {"detail": "Not authenticated"}
+
+
+def test_session_in_a_browser(render: Render, tmp_path: Path) -> None:
+    """The session scheme as a person meets it: sign in on the HTML page, see
+    who is signed in, use the API with the cookie, sign out, and find the old
+    cookie refused. A cookie jar that follows redirects plays the browser."""
+    project = render(tmp_path / "my-api", auth="session")
+    check(["uv", "sync", "--quiet"], project)
+    check(["uv", "run", "--no-sync", "alembic", "upgrade", "head"], project)
+    create_user(project, "alice", "alice's password")
+    jar = http.cookiejar.CookieJar()
+    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+
+    def visit(url: str, form: dict[str, str] | None = None) -> tuple[str, str]:
+        body = urllib.parse.urlencode(form).encode() if form is not None else None
+        with browser.open(url, data=body, timeout=30) as response:
+            return response.url, response.read().decode()
+
+    with running_app(project) as base:
+        url, page = visit(f"{base}/account")
+        assert url == f"{base}/login?next=%2Faccount"
+        assert '<form method="post" action="/login"' in page
+        url, page = visit(
+            f"{base}/login",
+            {"username": "alice", "password": "alice's password", "next": "/account"},
+        )
+        assert url == f"{base}/account"
+        assert "Signed in as <strong>alice</strong>" in page
+        (cookie,) = list(jar)
+        assert cookie.name == "session"
+        assert cookie.has_nonstandard_attr("HttpOnly")
+        match = re.search(r'name="csrf_token" value="([^"]+)"', page)
+        assert match is not None
+        headers = {"Cookie": f"session={cookie.value}", "X-CSRF-Token": match[1]}
+
+        status, me = request(f"{base}/users/me", headers={"Cookie": headers["Cookie"]})
+        assert (status, me["username"]) == (200, "alice")
+        item = {"title": "From the browser"}
+        status, _ = request(
+            f"{base}/items", json_body=item, headers={"Cookie": headers["Cookie"]}
+        )
+        assert status == 403  # no CSRF token
+        status, created = request(f"{base}/items", json_body=item, headers=headers)
+        assert status == 201, created
+
+        url, page = visit(f"{base}/logout", {"csrf_token": match[1]})
+        assert url == f"{base}/login"
+        assert list(jar) == []
+        status, error = request(f"{base}/users/me", headers=headers)
+        assert status == 401, error
 
 
 @pytest.mark.parametrize("database", SERVER_DATABASES)

@@ -4,7 +4,7 @@ import os
 import re
 
 # Schemes the template renders today; the others are refused by copier.yml.
-AVAILABLE_SCHEMES = ["api_key", "basic", "jwt"]
+AVAILABLE_SCHEMES = ["api_key", "basic", "jwt", "session"]
 ALL_DATABASES = ["sqlite", "postgresql", "mysql"]
 # TEMPLATE_TEST_DATABASES=sqlite,postgresql limits the variants (CI matrix).
 DATABASES = [

@@ -2,7 +2,12 @@ from fastapi import APIRouter, HTTPException, Response, status
 from sqlmodel import col, select
 
 from .. import users
-from ..auth.dependencies import AdminUser, CurrentUser, end_other_sessions
+from ..auth.dependencies import (
+    AdminUser,
+    CurrentPrincipal,
+    CurrentUser,
+    end_other_sessions,
+)
 from ..db import SessionDep
 from ..models import User
 from ..passwords import hash_password, verify_password
@@ -30,9 +35,10 @@ async def update_me(body: UserUpdate, user: CurrentUser, session: SessionDep) ->
 
 @router.post("/me/password", status_code=status.HTTP_204_NO_CONTENT)
 async def change_password(
-    body: PasswordChange, user: CurrentUser, session: SessionDep
+    body: PasswordChange, principal: CurrentPrincipal, session: SessionDep
 ) -> Response:
     """Change your password. Every other session and token of yours ends."""
+    user = principal.user
     valid, _ = await verify_password(body.current_password, user.hashed_password)
     if not valid:
         raise HTTPException(
@@ -40,7 +46,7 @@ async def change_password(
         )
     user.hashed_password = await hash_password(body.new_password)
     session.add(user)
-    await end_other_sessions(session, user)
+    await end_other_sessions(session, principal)
     await session.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)
 
