@@ -19,11 +19,9 @@ from typing import Any
 import pytest
 from conftest import DatabaseServer, Render, check, project_env, run
 from servers import start_local_server
-from variants import AVAILABLE_SCHEMES, DATABASES, SERVER_DATABASES, variant_id
+from variants import SERVER_DATABASES, SINGLE_SCHEMES, VARIANTS, Variant
 
 pytestmark = pytest.mark.slow
-
-VARIANTS = [(auth, database) for auth in AVAILABLE_SCHEMES for database in DATABASES]
 
 
 def lint(project: Path) -> None:
@@ -55,17 +53,15 @@ def migrate_and_test(project: Path, database_url: str, test_url: str | None) -> 
     return output
 
 
-@pytest.mark.parametrize(
-    ("auth", "database"), VARIANTS, ids=[variant_id(*v) for v in VARIANTS]
-)
+@pytest.mark.parametrize("variant", VARIANTS, ids=[v.id for v in VARIANTS])
 def test_variant(
     render: Render,
     database_server: DatabaseServer,
     tmp_path: Path,
-    auth: str,
-    database: str,
+    variant: Variant,
 ) -> None:
-    project = render(tmp_path / "project", auth=auth, database=database)
+    database = variant.database
+    project = render(tmp_path / "project", **variant.answers())
     check(["uv", "sync", "--quiet"], project)
     lint(project)
     if database == "sqlite":
@@ -79,7 +75,7 @@ def test_variant(
     assert "docker compose up -d db" in result.stdout + result.stderr
     # With one: a fresh database to migrate, another for the tests.
     server = database_server(database)
-    label = variant_id(auth, database)
+    label = variant.id
     migrate_and_test(
         project,
         server.create_database(f"{label}-migrate"),
@@ -221,7 +217,7 @@ def credentials(project: Path, base: str, auth: str) -> dict[str, str]:
     return {"X-API-Key": output.strip().splitlines()[-1]}
 
 
-@pytest.mark.parametrize("auth", AVAILABLE_SCHEMES)
+@pytest.mark.parametrize("auth", SINGLE_SCHEMES)
 def test_quickstart(render: Render, tmp_path: Path, auth: str) -> None:
     """The rendered README's quickstart, with a real server and HTTP client."""
     project = render(tmp_path / "my-api", auth=auth)
@@ -296,6 +292,31 @@ def test_session_in_a_browser(render: Render, tmp_path: Path) -> None:
         assert list(jar) == []
         status, error = request(f"{base}/users/me", headers=headers)
         assert status == 401, error
+
+
+def test_combined_on_one_server(render: Render, tmp_path: Path) -> None:
+    """All four schemes in one app: /users/me answers to an API key, Basic
+    credentials, a bearer token and a session cookie, one after the other,
+    from the same running server."""
+    project = render(
+        tmp_path / "my-api", auth="combined", combined_schemes=SINGLE_SCHEMES
+    )
+    check(["uv", "sync", "--quiet"], project)
+    check(["uv", "run", "--no-sync", "alembic", "upgrade", "head"], project)
+    create_user(project, "alice", "alice's password")
+    with running_app(project) as base:
+        for scheme in SINGLE_SCHEMES:
+            headers = credentials(project, base, scheme)
+            status, me = request(f"{base}/users/me", headers=headers)
+            assert status == 200, (scheme, me)
+            assert me["username"] == "alice"
+            status, item = request(
+                f"{base}/items", json_body={"title": scheme}, headers=headers
+            )
+            assert status == 201, (scheme, item)
+        assert request(f"{base}/users/me")[0] == 401
+        status, items = request(f"{base}/items", headers=headers)
+        assert sorted(i["title"] for i in items) == sorted(SINGLE_SCHEMES)
 
 
 @pytest.mark.parametrize("database", SERVER_DATABASES)

@@ -56,6 +56,10 @@ BAD_ANSWERS += [
         {"auth": "combined", "combined_schemes": []},
         "at least two" if COMBINED_AVAILABLE else "not available yet",
     ),
+    (
+        {"auth": "combined", "combined_schemes": ["jwt", "jwt"]},
+        "at least two" if COMBINED_AVAILABLE else "not available yet",
+    ),
 ]
 
 

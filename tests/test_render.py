@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pytest
 from conftest import Render, check
-from variants import AVAILABLE_SCHEMES, DATABASES, SCHEME_MARKERS, variant_id
+from variants import SCHEME_MARKERS, SINGLE_SCHEMES, VARIANTS, Variant
 
-VARIANTS = [(auth, database) for auth in AVAILABLE_SCHEMES for database in DATABASES]
 UNRENDERED = re.compile(r"\{\{ |\{%|%\}|\{#|#\}")
 
 
@@ -17,19 +16,21 @@ def project_files(root: Path) -> list[Path]:
     return sorted(path for path in root.rglob("*") if path.is_file())
 
 
-@pytest.fixture(scope="module", params=VARIANTS, ids=[variant_id(*v) for v in VARIANTS])
+@pytest.fixture(scope="module", params=VARIANTS, ids=[v.id for v in VARIANTS])
 def rendered(
     request: pytest.FixtureRequest,
     render: Render,
     tmp_path_factory: pytest.TempPathFactory,
-) -> tuple[Path, str, str]:
-    auth, database = request.param
-    dest = tmp_path_factory.mktemp(variant_id(auth, database)) / "project"
-    render(dest, auth=auth, database=database)
-    return dest, auth, database
+) -> tuple[Path, tuple[str, ...], str]:
+    variant: Variant = request.param
+    dest = tmp_path_factory.mktemp(variant.id) / "project"
+    render(dest, **variant.answers())
+    return dest, variant.schemes, variant.database
 
 
-def test_nothing_is_left_unrendered(rendered: tuple[Path, str, str]) -> None:
+def test_nothing_is_left_unrendered(
+    rendered: tuple[Path, tuple[str, ...], str],
+) -> None:
     root, _, _ = rendered
     for path in project_files(root):
         relative = path.relative_to(root)
@@ -43,9 +44,11 @@ def test_nothing_is_left_unrendered(rendered: tuple[Path, str, str]) -> None:
         assert not UNRENDERED.search(text), f"{relative}: unrendered Jinja"
 
 
-def test_no_trace_of_unchosen_schemes(rendered: tuple[Path, str, str]) -> None:
-    root, auth, _ = rendered
-    chosen = {auth}
+def test_no_trace_of_unchosen_schemes(
+    rendered: tuple[Path, tuple[str, ...], str],
+) -> None:
+    root, schemes, _ = rendered
+    chosen = set(schemes)
     for scheme, marker in SCHEME_MARKERS.items():
         if scheme in chosen:
             continue
@@ -58,7 +61,9 @@ def test_no_trace_of_unchosen_schemes(rendered: tuple[Path, str, str]) -> None:
             )
 
 
-def test_no_jinja_whitespace_leftovers(rendered: tuple[Path, str, str]) -> None:
+def test_no_jinja_whitespace_leftovers(
+    rendered: tuple[Path, tuple[str, ...], str],
+) -> None:
     root, _, _ = rendered
     for path in project_files(root):
         relative = path.relative_to(root)
@@ -72,7 +77,7 @@ def test_no_jinja_whitespace_leftovers(rendered: tuple[Path, str, str]) -> None:
             assert text.strip(), f"{relative}: empty module"
 
 
-def test_database_choice(rendered: tuple[Path, str, str]) -> None:
+def test_database_choice(rendered: tuple[Path, tuple[str, ...], str]) -> None:
     root, _, database = rendered
     pyproject = tomllib.loads((root / "pyproject.toml").read_text())
     dependencies = " ".join(pyproject["project"]["dependencies"])
@@ -93,7 +98,7 @@ def test_database_choice(rendered: tuple[Path, str, str]) -> None:
     assert not (root / "compose").exists() or database != "sqlite"
 
 
-@pytest.mark.parametrize("auth", AVAILABLE_SCHEMES)
+@pytest.mark.parametrize("auth", [*SINGLE_SCHEMES, "combined"])
 def test_awkward_names_render_valid_files(
     render: Render, tmp_path: Path, auth: str
 ) -> None:
@@ -120,3 +125,23 @@ def test_awkward_names_render_valid_files(
     ruff = [sys.executable, "-m", "ruff"]
     check([*ruff, "check", "--no-cache", "."], dest)
     check([*ruff, "format", "--check", "--no-cache", "."], dest)
+
+
+def test_the_order_of_combined_schemes_does_not_matter(
+    render: Render, tmp_path: Path
+) -> None:
+    first = render(
+        tmp_path / "a", auth="combined", combined_schemes=["session", "api_key"]
+    )
+    second = render(
+        tmp_path / "b", auth="combined", combined_schemes=["api_key", "session"]
+    )
+
+    def contents(root: Path) -> dict[Path, bytes]:
+        return {
+            path.relative_to(root): path.read_bytes()
+            for path in project_files(root)
+            if path.name != ".copier-answers.yml"  # records the answer as given
+        }
+
+    assert contents(first) == contents(second)

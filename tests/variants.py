@@ -1,10 +1,13 @@
 """The variants the template can render, and what marks each auth scheme."""
 
+import itertools
 import os
 import re
+from dataclasses import dataclass
 
 # Schemes the template renders today; the others are refused by copier.yml.
-AVAILABLE_SCHEMES = ["api_key", "basic", "jwt", "session"]
+AVAILABLE_SCHEMES = ["api_key", "basic", "jwt", "session", "combined"]
+SINGLE_SCHEMES = [scheme for scheme in AVAILABLE_SCHEMES if scheme != "combined"]
 ALL_DATABASES = ["sqlite", "postgresql", "mysql"]
 # TEMPLATE_TEST_DATABASES=sqlite,postgresql limits the variants (CI matrix).
 DATABASES = [
@@ -32,3 +35,50 @@ SCHEME_MARKERS = {
 
 def variant_id(auth: str, database: str) -> str:
     return f"{auth}-{database}"
+
+
+@dataclass(frozen=True)
+class Variant:
+    """One rendering: an auth answer (with its schemes when combined) and a
+    database."""
+
+    auth: str
+    database: str
+    combined: tuple[str, ...] = ()
+
+    @property
+    def schemes(self) -> tuple[str, ...]:
+        return self.combined or (self.auth,)
+
+    @property
+    def id(self) -> str:
+        auth = "+".join(self.combined) if self.combined else self.auth
+        return variant_id(auth, self.database)
+
+    def answers(self) -> dict[str, object]:
+        answers: dict[str, object] = {"auth": self.auth, "database": self.database}
+        if self.combined:
+            answers["combined_schemes"] = list(self.combined)
+        return answers
+
+
+# Every subset of two or more schemes, on SQLite; all of them together on the
+# database servers too.
+COMBINED_SUBSETS = [
+    subset
+    for size in range(2, len(SINGLE_SCHEMES) + 1)
+    for subset in itertools.combinations(SINGLE_SCHEMES, size)
+]
+VARIANTS = [
+    Variant(auth, database) for auth in SINGLE_SCHEMES for database in DATABASES
+]
+if "combined" in AVAILABLE_SCHEMES:
+    VARIANTS += [
+        Variant("combined", "sqlite", subset)
+        for subset in COMBINED_SUBSETS
+        if "sqlite" in DATABASES
+    ]
+    VARIANTS += [
+        Variant("combined", database, tuple(SINGLE_SCHEMES))
+        for database in SERVER_DATABASES
+    ]
