@@ -1,27 +1,27 @@
 """Each variant, rendered and used as a user would: install it from its own
 pyproject.toml into its own virtualenv, lint it, migrate it, run its tests."""
 
-import base64
-import contextlib
 import http.cookiejar
-import json
 import re
-import socket
-import subprocess
-import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
-from conftest import DatabaseServer, Render, check, project_env, run
+from apps import PASSWORD, create_user, credentials, request, running_app
+from conftest import DatabaseServer, Render, check, run
 from servers import start_local_server
 from variants import SERVER_DATABASES, SINGLE_SCHEMES, VARIANTS, Variant
 
 pytestmark = pytest.mark.slow
+
+
+def sync(project: Path) -> None:
+    """`uv sync`, compiling bytecode as a normal Python install would keep it
+    (CI machines may set PYTHONDONTWRITEBYTECODE, which makes every run
+    compile everything again and skews the suite's time)."""
+    check(["uv", "sync", "--quiet", "--compile-bytecode"], project)
 
 
 def lint(project: Path) -> None:
@@ -62,7 +62,7 @@ def test_variant(
 ) -> None:
     database = variant.database
     project = render(tmp_path / "project", **variant.answers())
-    check(["uv", "sync", "--quiet"], project)
+    sync(project)
     lint(project)
     if database == "sqlite":
         # The tests make their own throwaway SQLite database.
@@ -83,147 +83,13 @@ def test_variant(
     )
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def request(
-    url: str,
-    data: dict | None = None,
-    token: str | None = None,
-    *,
-    json_body: dict | None = None,
-    headers: dict[str, str] | None = None,
-) -> tuple[int, Any]:
-    """A real HTTP request; returns the status and the JSON body."""
-    headers = dict(headers or {})
-    body = None
-    if data is not None:
-        body = urllib.parse.urlencode(data).encode()
-    if json_body is not None:
-        body = json.dumps(json_body).encode()
-        headers["Content-Type"] = "application/json"
-    if token:
-        headers["Authorization"] = f"Bearer {token}"
-    req = urllib.request.Request(url, data=body, headers=headers)
-    try:
-        with urllib.request.urlopen(req, timeout=30) as response:
-            status, raw = response.status, response.read()
-    except urllib.error.HTTPError as error:
-        status, raw = error.code, error.read()
-    try:
-        return status, json.loads(raw)
-    except ValueError:
-        return status, {"non_json_body": raw.decode(errors="replace")}
-
-
-@contextlib.contextmanager
-def running_app(project: Path, **env: str) -> Iterator[str]:
-    """`fastapi run` in the project on a free port; yields its base URL."""
-    port = free_port()
-    server = subprocess.Popen(
-        ["uv", "run", "--no-sync", "fastapi", "run", "--port", str(port)],
-        cwd=project,
-        env=project_env(**env),
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                request(f"{base}/health")
-                break
-            except (urllib.error.URLError, ConnectionError):
-                if time.monotonic() > deadline or server.poll() is not None:
-                    server.kill()
-                    pytest.fail(f"server did not start:\n{server.communicate()[0]}")
-                time.sleep(0.2)
-        yield base
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-
-
-def create_user(project: Path, username: str, password: str, **env: str) -> None:
-    created = subprocess.run(
-        [
-            "uv",
-            "run",
-            "--no-sync",
-            "my-api",
-            "create-user",
-            username,
-            "--admin",
-            "--password-stdin",
-        ],
-        cwd=project,
-        env=project_env(**env),
-        input=f"{password}\n",
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert created.returncode == 0, created.stderr
-
-
-def session_login(base: str) -> dict[str, str]:
-    """`POST /auth/login` as JSON; returns the cookie and CSRF headers."""
-    req = urllib.request.Request(
-        f"{base}/auth/login",
-        data=json.dumps({"username": "alice", "password": "alice's password"}).encode(),
-        headers={"Content-Type": "application/json"},
-    )
-    with urllib.request.urlopen(req, timeout=30) as response:
-        cookie = response.headers["Set-Cookie"].partition(";")[0]
-        body = json.loads(response.read())
-    return {"Cookie": cookie, "X-CSRF-Token": body["csrf_token"]}
-
-
-def credentials(project: Path, base: str, auth: str) -> dict[str, str]:
-    """Headers for alice, obtained as the rendered README says."""
-    if auth == "session":
-        return session_login(base)
-    if auth == "jwt":
-        status, tokens = request(
-            f"{base}/auth/token", {"username": "alice", "password": "alice's password"}
-        )
-        assert status == 200, tokens
-        return {"Authorization": f"Bearer {tokens['access_token']}"}
-    if auth == "basic":
-        token = base64.b64encode(b"alice:alice's password").decode()
-        return {"Authorization": f"Basic {token}"}
-    output = check(
-        [
-            "uv",
-            "run",
-            "--no-sync",
-            "my-api",
-            "create-api-key",
-            "alice",
-            "--name",
-            "cli",
-        ],
-        project,
-    )
-    return {"X-API-Key": output.strip().splitlines()[-1]}
-
-
 @pytest.mark.parametrize("auth", SINGLE_SCHEMES)
 def test_quickstart(render: Render, tmp_path: Path, auth: str) -> None:
     """The rendered README's quickstart, with a real server and HTTP client."""
     project = render(tmp_path / "my-api", auth=auth)
-    check(["uv", "sync", "--quiet"], project)
+    sync(project)
     check(["uv", "run", "--no-sync", "alembic", "upgrade", "head"], project)
-    create_user(project, "alice", "alice's password")
+    create_user(project, "alice", PASSWORD)
     with running_app(project) as base:
         assert request(f"{base}/health") == (200, {"status": "ok"})
         assert request(f"{base}/health/ready")[0] == 200
@@ -249,9 +115,9 @@ def test_session_in_a_browser(render: Render, tmp_path: Path) -> None:
     who is signed in, use the API with the cookie, sign out, and find the old
     cookie refused. A cookie jar that follows redirects plays the browser."""
     project = render(tmp_path / "my-api", auth="session")
-    check(["uv", "sync", "--quiet"], project)
+    sync(project)
     check(["uv", "run", "--no-sync", "alembic", "upgrade", "head"], project)
-    create_user(project, "alice", "alice's password")
+    create_user(project, "alice", PASSWORD)
     jar = http.cookiejar.CookieJar()
     browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
 
@@ -266,7 +132,7 @@ def test_session_in_a_browser(render: Render, tmp_path: Path) -> None:
         assert '<form method="post" action="/login"' in page
         url, page = visit(
             f"{base}/login",
-            {"username": "alice", "password": "alice's password", "next": "/account"},
+            {"username": "alice", "password": PASSWORD, "next": "/account"},
         )
         assert url == f"{base}/account"
         assert "Signed in as <strong>alice</strong>" in page
@@ -301,9 +167,9 @@ def test_combined_on_one_server(render: Render, tmp_path: Path) -> None:
     project = render(
         tmp_path / "my-api", auth="combined", combined_schemes=SINGLE_SCHEMES
     )
-    check(["uv", "sync", "--quiet"], project)
+    sync(project)
     check(["uv", "run", "--no-sync", "alembic", "upgrade", "head"], project)
-    create_user(project, "alice", "alice's password")
+    create_user(project, "alice", PASSWORD)
     with running_app(project) as base:
         for scheme in SINGLE_SCHEMES:
             headers = credentials(project, base, scheme)
@@ -326,7 +192,7 @@ def test_app_survives_a_database_restart(
     """Stop the real server under a running app, then start it again: the app
     reports 503 meanwhile and recovers without a restart of its own."""
     project = render(tmp_path / "project", database=database)
-    check(["uv", "sync", "--quiet"], project)
+    sync(project)
     server = start_local_server(database)
     try:
         url = server.create_database("restart")
@@ -335,11 +201,11 @@ def test_app_survives_a_database_restart(
             project,
             DATABASE_URL=url,
         )
-        create_user(project, "alice", "alice's password", DATABASE_URL=url)
+        create_user(project, "alice", PASSWORD, DATABASE_URL=url)
         with running_app(project, DATABASE_URL=url) as base:
             status, tokens = request(
                 f"{base}/auth/token",
-                {"username": "alice", "password": "alice's password"},
+                {"username": "alice", "password": PASSWORD},
             )
             assert status == 200, tokens
             token = tokens["access_token"]

@@ -1,21 +1,33 @@
-"""Password hashing with argon2id.
+"""Password hashing with argon2id, and the rules a new password must meet.
 
-Hashing is CPU-bound (tens of milliseconds with production parameters), so the
-async helpers run it in a worker thread and never block the event loop.
+Hashing is CPU-bound (tens of milliseconds with production parameters) and
+holds 64 MiB while it runs, so the async helpers run it in a worker thread,
+never on the event loop, and at most `PASSWORD_HASH_CONCURRENCY` at a time:
+a flood of sign-ins waits its turn instead of taking the memory of the host.
 """
 
 import secrets
 from functools import cache
+from importlib import resources
 
-from anyio import to_thread
+from anyio import CapacityLimiter, to_thread
+from anyio.lowlevel import RunVar
 from passlib.context import CryptContext
 
 from .config import get_settings
+
+# The floor of PASSWORD_MIN_LENGTH, and the longest password anything accepts
+# (passlib refuses more than 4096 bytes, and 1024 characters fit in that).
+MIN_PASSWORD_LENGTH = 8
+MAX_PASSWORD_LENGTH = 1024
 
 # RFC 9106's second recommended option: t=3, 64 MiB, 4 lanes.
 PRODUCTION_PARAMETERS = {"time_cost": 3, "memory_cost": 64 * 1024, "parallelism": 4}
 # The cheapest argon2id settings, only ever used when ENVIRONMENT=test.
 TEST_PARAMETERS = {"time_cost": 1, "memory_cost": 8, "parallelism": 1}
+
+# One limiter per event loop, like anyio's own default thread limiter.
+_hashing_slots: RunVar[CapacityLimiter] = RunVar("password_hashing_slots")
 
 
 @cache
@@ -29,6 +41,16 @@ def password_context() -> CryptContext:
     )
 
 
+def hashing_slots() -> CapacityLimiter:
+    """The limiter that bounds concurrent hashing on this event loop."""
+    try:
+        return _hashing_slots.get()
+    except LookupError:
+        limiter = CapacityLimiter(get_settings().password_hash_concurrency)
+        _hashing_slots.set(limiter)
+        return limiter
+
+
 @cache
 def _dummy_hash() -> str:
     return password_context().hash(secrets.token_urlsafe(16))
@@ -39,7 +61,9 @@ def hash_password_sync(password: str) -> str:
 
 
 async def hash_password(password: str) -> str:
-    return await to_thread.run_sync(hash_password_sync, password)
+    return await to_thread.run_sync(
+        hash_password_sync, password, limiter=hashing_slots()
+    )
 
 
 def _verify(password: str, hashed: str | None) -> tuple[bool, str | None]:
@@ -54,6 +78,39 @@ async def verify_password(password: str, hashed: str | None) -> tuple[bool, str 
     """Check `password` against `hashed` (None for an unknown user).
 
     Returns whether it matches and, when the stored hash uses outdated
-    parameters, a new hash to store in its place.
+    parameters, a new hash to store in its place. A password longer than any
+    that can be set fails without being hashed.
     """
-    return await to_thread.run_sync(_verify, password, hashed)
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return False, None
+    return await to_thread.run_sync(_verify, password, hashed, limiter=hashing_slots())
+
+
+@cache
+def common_passwords() -> frozenset[str]:
+    """The 10,000 most common passwords, lowercased (common-passwords.txt)."""
+    text = resources.files(__package__).joinpath("common-passwords.txt").read_text()
+    return frozenset(
+        line for line in text.splitlines() if line and not line.startswith("#")
+    )
+
+
+def password_problem(password: str, *, username: str) -> str | None:
+    """Why `password` may not be set for `username`, or None if it may.
+
+    OWASP ASVS 5.0 (V6.2): a minimum length, no composition rules, and no
+    password that is common or contains the account's name.
+    """
+    min_length = get_settings().password_min_length
+    if len(password) < min_length:
+        return f"must be at least {min_length} characters"
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return f"must be at most {MAX_PASSWORD_LENGTH} characters"
+    if not password.strip():
+        return "must not be only spaces"
+    lowered = password.lower()
+    if lowered in common_passwords() or lowered.strip() in common_passwords():
+        return "is one of the most common passwords; choose another"
+    if username and username.lower() in lowered:
+        return "must not contain the username"
+    return None

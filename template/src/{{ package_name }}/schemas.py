@@ -1,8 +1,17 @@
 """Request and response bodies."""
 
+import unicodedata
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, EmailStr, StringConstraints, model_validator
+from fastapi.exceptions import RequestValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    EmailStr,
+    StringConstraints,
+    model_validator,
+)
 
 from .models import (
     DESCRIPTION_MAX_LENGTH,
@@ -10,32 +19,74 @@ from .models import (
     TITLE_MAX_LENGTH,
     USERNAME_MAX_LENGTH,
 )
+from .passwords import MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH
+from .users import USERNAME_MIN_LENGTH, USERNAME_PATTERN
 
-PASSWORD_MIN_LENGTH = 8
-PASSWORD_MAX_LENGTH = 128
+# Control characters (NUL among them: PostgreSQL refuses it in text) and lone
+# surrogates (not encodable as UTF-8) are refused in every text field.
+_REFUSED_CATEGORIES = frozenset({"Cc", "Cs"})
+_LINE_BREAKS = frozenset("\t\n\r")
+
+
+def _one_line(value: str) -> str:
+    if any(unicodedata.category(char) in _REFUSED_CATEGORIES for char in value):
+        raise ValueError("must not contain control characters")
+    return value
+
+
+def _multiline(value: str) -> str:
+    if any(
+        unicodedata.category(char) in _REFUSED_CATEGORIES and char not in _LINE_BREAKS
+        for char in value
+    ):
+        raise ValueError("must not contain control characters other than line breaks")
+    return value
+
+
+OneLine = AfterValidator(_one_line)
+
+
+def invalid_field(
+    field: str, message: str, kind: str = "value_error"
+) -> RequestValidationError:
+    """A 422 about one body field, in the shape of FastAPI's own."""
+    error = {"type": kind, "loc": ("body", field), "msg": message, "input": None}
+    return RequestValidationError([error])
+
 
 Username = Annotated[
     str,
     StringConstraints(
         strip_whitespace=True,
         to_lower=True,
-        min_length=3,
+        min_length=USERNAME_MIN_LENGTH,
         max_length=USERNAME_MAX_LENGTH,
-        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.@-]*$",
+        pattern=USERNAME_PATTERN,
     ),
 ]
-Password = Annotated[
+# A new password; the policy (settings, common passwords) is checked on top.
+NewPassword = Annotated[
     str,
-    StringConstraints(min_length=PASSWORD_MIN_LENGTH, max_length=PASSWORD_MAX_LENGTH),
+    StringConstraints(min_length=MIN_PASSWORD_LENGTH, max_length=MAX_PASSWORD_LENGTH),
+    OneLine,
 ]
+# A password to check, not to set: only its length is limited.
+Password = Annotated[str, StringConstraints(max_length=MAX_PASSWORD_LENGTH)]
 FullName = Annotated[
-    str, StringConstraints(strip_whitespace=True, max_length=FULL_NAME_MAX_LENGTH)
+    str,
+    StringConstraints(strip_whitespace=True, max_length=FULL_NAME_MAX_LENGTH),
+    OneLine,
 ]
 Title = Annotated[
     str,
     StringConstraints(strip_whitespace=True, min_length=1, max_length=TITLE_MAX_LENGTH),
+    OneLine,
 ]
-Description = Annotated[str, StringConstraints(max_length=DESCRIPTION_MAX_LENGTH)]
+Description = Annotated[
+    str,
+    StringConstraints(max_length=DESCRIPTION_MAX_LENGTH),
+    AfterValidator(_multiline),
+]
 
 
 class RequestBody(BaseModel):
@@ -57,7 +108,7 @@ class UserRead(BaseModel):
 
 class UserCreate(RequestBody):
     username: Username
-    password: Password
+    password: NewPassword
     email: EmailStr | None = None
     full_name: FullName | None = None
     is_admin: bool = False
@@ -71,8 +122,8 @@ class UserUpdate(RequestBody):
 
 
 class PasswordChange(RequestBody):
-    current_password: Annotated[str, StringConstraints(max_length=PASSWORD_MAX_LENGTH)]
-    new_password: Password
+    current_password: Password
+    new_password: NewPassword
 
 
 class ItemCreate(RequestBody):

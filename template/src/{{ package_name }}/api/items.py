@@ -19,11 +19,9 @@ ItemId = Annotated[int, Path(ge=1, le=MAX_OFFSET)]
 async def _get_visible_item(
     session: AsyncSession, principal: Principal, item_id: int
 ) -> Item:
-    """The item, if the caller owns it or is an admin; 404 otherwise."""
+    """The item, if the caller owns it or acts as an admin; 404 otherwise."""
     item = await session.get(Item, item_id)
-    if item is None or not (
-        principal.user.is_admin or item.owner_id == principal.user.id
-    ):
+    if item is None or not (principal.is_admin or item.owner_id == principal.user.id):
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Item not found")
     return item
 
@@ -32,11 +30,11 @@ async def _get_visible_item(
 async def list_items(
     principal: ItemsReader, session: SessionDep, page: PageDep
 ) -> list[Item]:
-    """Your items (an admin sees everyone's)."""
+    """Your items (an admin, with the `admin` scope, sees everyone's)."""
     statement = (
         select(Item).order_by(col(Item.id)).offset(page.offset).limit(page.limit)
     )
-    if not principal.user.is_admin:
+    if not principal.is_admin:
         statement = statement.where(Item.owner_id == principal.user.id)
     return list((await session.exec(statement)).all())
 

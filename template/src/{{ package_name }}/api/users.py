@@ -1,16 +1,17 @@
-from fastapi import APIRouter, HTTPException, Response, status
+from fastapi import APIRouter, HTTPException, Request, Response, status
 from sqlmodel import col, select
 
 from .. import users
 from ..auth.dependencies import (
-    AdminUser,
-    CurrentPrincipal,
+    AccountPrincipal,
+    AdminPrincipal,
     CurrentUser,
     end_other_sessions,
 )
+from ..auth.login import password_matches
 from ..db import SessionDep
 from ..models import User
-from ..passwords import hash_password, verify_password
+from ..passwords import hash_password
 from ..schemas import PasswordChange, UserCreate, UserRead, UserUpdate
 from .pagination import PageDep
 
@@ -23,8 +24,11 @@ async def read_me(user: CurrentUser) -> User:
 
 
 @router.patch("/me", response_model=UserRead)
-async def update_me(body: UserUpdate, user: CurrentUser, session: SessionDep) -> User:
-    """Change your email or full name."""
+async def update_me(
+    body: UserUpdate, principal: AccountPrincipal, session: SessionDep
+) -> User:
+    """Change your email or full name (needs the `account` scope)."""
+    user = principal.user
     for field, value in body.model_dump(exclude_unset=True).items():
         setattr(user, field, value)
     session.add(user)
@@ -35,12 +39,24 @@ async def update_me(body: UserUpdate, user: CurrentUser, session: SessionDep) ->
 
 @router.post("/me/password", status_code=status.HTTP_204_NO_CONTENT)
 async def change_password(
-    body: PasswordChange, principal: CurrentPrincipal, session: SessionDep
+    body: PasswordChange,
+    principal: AccountPrincipal,
+    request: Request,
+    session: SessionDep,
 ) -> Response:
-    """Change your password. Every other session and token of yours ends."""
+    """Change your password (needs the `account` scope). Every other session
+    and token of yours ends.
+
+    Wrong current passwords are throttled like failed sign-ins, so a stolen
+    token cannot be used to guess the password behind it.
+    """
     user = principal.user
-    valid, _ = await verify_password(body.current_password, user.hashed_password)
-    if not valid:
+    users.check_new_password(
+        body.new_password, username=user.username, field="new_password"
+    )
+    if not await password_matches(
+        session, request, user.username, user, body.current_password
+    ):
         raise HTTPException(
             status.HTTP_403_FORBIDDEN, detail="Current password is incorrect"
         )
@@ -52,7 +68,9 @@ async def change_password(
 
 
 @router.get("", response_model=list[UserRead])
-async def list_users(_: AdminUser, session: SessionDep, page: PageDep) -> list[User]:
+async def list_users(
+    _: AdminPrincipal, session: SessionDep, page: PageDep
+) -> list[User]:
     statement = (
         select(User).order_by(col(User.id)).offset(page.offset).limit(page.limit)
     )
@@ -60,8 +78,5 @@ async def list_users(_: AdminUser, session: SessionDep, page: PageDep) -> list[U
 
 
 @router.post("", response_model=UserRead, status_code=status.HTTP_201_CREATED)
-async def create_user(body: UserCreate, _: AdminUser, session: SessionDep) -> User:
-    try:
-        return await users.create_user(session, **body.model_dump())
-    except users.UsernameTakenError as exc:
-        raise HTTPException(status.HTTP_409_CONFLICT, detail=str(exc)) from None
+async def create_user(body: UserCreate, _: AdminPrincipal, session: SessionDep) -> User:
+    return await users.create_user(session, **body.model_dump())

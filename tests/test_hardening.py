@@ -1,0 +1,163 @@
+"""Defences that only a real server shows: the client address behind a
+proxy, a throttle shared by several workers, and the memory a flood of
+sign-ins may take."""
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+from apps import PASSWORD, create_user, request, running_app, serving
+from conftest import Render, check
+
+pytestmark = pytest.mark.slow
+
+ARGON2_MIB = 64  # the production memory cost of one hash
+
+
+def migrated(render: Render, tmp_path: Path, **answers: str) -> Path:
+    project = render(tmp_path / "my-api", **answers)
+    check(["uv", "sync", "--quiet", "--compile-bytecode"], project)
+    check(["uv", "run", "--no-sync", "alembic", "upgrade", "head"], project)
+    create_user(project, "alice", PASSWORD)
+    return project
+
+
+def sign_in(base: str, password: str, client: str | None = None) -> int:
+    headers = {"X-Forwarded-For": client} if client else {}
+    status, _ = request(
+        f"{base}/auth/login",
+        json_body={"username": "alice", "password": password},
+        headers=headers,
+    )
+    return status
+
+
+def test_the_client_address_comes_only_from_a_trusted_proxy(
+    render: Render, tmp_path: Path
+) -> None:
+    """Behind a trusted proxy every client has its own throttle bucket and
+    the sessions list shows the real address; a header from anyone else is
+    ignored, so nobody can pick a fresh address per guess."""
+    project = migrated(render, tmp_path, auth="session")
+    # The tests connect from 127.0.0.1: not trusted here.
+    with running_app(project, FORWARDED_ALLOW_IPS="192.0.2.1") as base:
+        for number in range(5):
+            assert sign_in(base, "a wrong guess", f"203.0.113.{number}") == 401
+        # Every guess counted for 127.0.0.1, whatever the header claimed.
+        assert sign_in(base, PASSWORD, "198.51.100.1") == 429
+    check(["uv", "run", "--no-sync", "python", "-c", CLEAR_THROTTLE], project)
+    with running_app(project, FORWARDED_ALLOW_IPS="127.0.0.1") as base:
+        for _ in range(5):
+            assert sign_in(base, "a wrong guess", "203.0.113.7") == 401
+        assert sign_in(base, PASSWORD, "203.0.113.7") == 429
+        # Another client behind the same proxy is not locked out...
+        status, body = request(
+            f"{base}/auth/login",
+            json_body={"username": "alice", "password": PASSWORD},
+            headers={"X-Forwarded-For": "198.51.100.1"},
+        )
+        assert status == 200, body
+        # ...and is recorded under its own address.
+        cookie_and_token = login_headers(base, "198.51.100.1")
+        status, sessions = request(f"{base}/auth/sessions", headers=cookie_and_token)
+        assert status == 200
+        assert {s["ip_address"] for s in sessions} == {"198.51.100.1"}
+
+
+CLEAR_THROTTLE = """
+import asyncio
+from sqlalchemy import delete
+from my_api.db import SessionFactory
+from my_api.models import RateLimitHit
+
+async def clear():
+    async with SessionFactory() as session:
+        await session.exec(delete(RateLimitHit))
+        await session.commit()
+
+asyncio.run(clear())
+"""
+
+
+def login_headers(base: str, client: str) -> dict[str, str]:
+    import json
+    import urllib.request
+
+    req = urllib.request.Request(
+        f"{base}/auth/login",
+        data=json.dumps({"username": "alice", "password": PASSWORD}).encode(),
+        headers={"Content-Type": "application/json", "X-Forwarded-For": client},
+    )
+    with urllib.request.urlopen(req, timeout=30) as response:
+        cookie = response.headers["Set-Cookie"].partition(";")[0]
+        body = json.loads(response.read())
+    return {"Cookie": cookie, "X-CSRF-Token": body["csrf_token"]}
+
+
+def test_workers_share_one_throttle(render: Render, tmp_path: Path) -> None:
+    project = migrated(render, tmp_path, auth="jwt")
+    with running_app(project, "--workers", "2") as base:
+        statuses = [
+            request(f"{base}/auth/token", {"username": "alice", "password": "a guess"})[
+                0
+            ]
+            for _ in range(12)
+        ]
+    assert statuses.count(401) == 5, statuses
+    assert set(statuses) == {401, 429}
+
+
+def descendants(pid: int) -> list[int]:
+    """Every process below `pid`, from /proc."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat.rpartition(")")[2].split()[1])
+    found, frontier = [], [pid]
+    while frontier:
+        parent = frontier.pop()
+        kids = [child for child, ppid in parents.items() if ppid == parent]
+        found += kids
+        frontier += kids
+    return found
+
+
+def memory_kib(pid: int, field: str) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1])
+    raise AssertionError(f"no {field} for {pid}")
+
+
+def test_a_flood_of_sign_ins_takes_bounded_memory(
+    render: Render, tmp_path: Path
+) -> None:
+    """Production argon2 parameters (64 MiB a hash) and 16 concurrent
+    sign-ins: the server grows by about PASSWORD_HASH_CONCURRENCY (the
+    CPUs) hashes, not by 16."""
+    project = migrated(render, tmp_path, auth="jwt")
+    cpus = len(os.sched_getaffinity(0))
+    with serving(project, ENVIRONMENT="development") as (base, process):
+        (server,) = [
+            pid
+            for pid in descendants(process.pid)
+            if b"fastapi" in Path(f"/proc/{pid}/cmdline").read_bytes()
+        ]
+        idle = memory_kib(server, "VmRSS")
+
+        def guess(number: int) -> int:
+            form = {"username": f"nobody{number}", "password": "a guess"}
+            return request(f"{base}/auth/token", form)[0]
+
+        with ThreadPoolExecutor(16) as pool:
+            statuses = list(pool.map(guess, range(16)))
+        peak = memory_kib(server, "VmHWM")
+    assert statuses == [401] * 16
+    growth = (peak - idle) / 1024
+    print(f"idle {idle / 1024:.0f} MiB, peak {peak / 1024:.0f} MiB ({cpus} CPUs)")
+    assert growth < (cpus + 1) * ARGON2_MIB + 32, f"grew by {growth:.0f} MiB"
