@@ -123,3 +123,16 @@ def check(args: list[str], cwd: Path, **kwargs: Any) -> str:
             f"--- stdout\n{result.stdout[-6000:]}\n--- stderr\n{result.stderr[-6000:]}"
         )
     return result.stdout
+
+
+def uv_run(project: Path, *args: str, **env: str) -> str:
+    """`uv run --no-sync ARGS` in the rendered project, as its user would run
+    it; fails the test with the command's output."""
+    return check(["uv", "run", "--no-sync", *args], project, **env)
+
+
+def uv_sync(project: Path) -> None:
+    """`uv sync`, compiling bytecode as a normal Python install would keep it
+    (CI machines may set PYTHONDONTWRITEBYTECODE, which makes every run
+    compile everything again and skews the suite's time)."""
+    check(["uv", "sync", "--quiet", "--compile-bytecode"], project)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from apps import PASSWORD, create_user, request, running_app, serving
-from conftest import Render, check
+from conftest import Render, uv_run, uv_sync
 
 pytestmark = pytest.mark.slow
 
@@ -17,8 +17,8 @@ ARGON2_MIB = 64  # the production memory cost of one hash
 
 def migrated(render: Render, tmp_path: Path, **answers: str) -> Path:
     project = render(tmp_path / "my-api", **answers)
-    check(["uv", "sync", "--quiet", "--compile-bytecode"], project)
-    check(["uv", "run", "--no-sync", "alembic", "upgrade", "head"], project)
+    uv_sync(project)
+    uv_run(project, "alembic", "upgrade", "head")
     create_user(project, "alice", PASSWORD)
     return project
 
@@ -46,7 +46,7 @@ def test_the_client_address_comes_only_from_a_trusted_proxy(
             assert sign_in(base, "a wrong guess", f"203.0.113.{number}") == 401
         # Every guess counted for 127.0.0.1, whatever the header claimed.
         assert sign_in(base, PASSWORD, "198.51.100.1") == 429
-    check(["uv", "run", "--no-sync", "python", "-c", CLEAR_THROTTLE], project)
+    uv_run(project, "python", "-c", CLEAR_THROTTLE)
     with running_app(project, FORWARDED_ALLOW_IPS="127.0.0.1") as base:
         for _ in range(5):
             assert sign_in(base, "a wrong guess", "203.0.113.7") == 401
@@ -68,13 +68,16 @@ def test_the_client_address_comes_only_from_a_trusted_proxy(
 CLEAR_THROTTLE = """
 import asyncio
 from sqlalchemy import delete
-from my_api.db import SessionFactory
+from my_api.config import get_settings
+from my_api.db import Database
 from my_api.models import RateLimitHit
 
 async def clear():
-    async with SessionFactory() as session:
-        await session.exec(delete(RateLimitHit))
-        await session.commit()
+    database = Database(get_settings().database_url)
+    async with database.session() as db:
+        await db.exec(delete(RateLimitHit))
+        await db.commit()
+    await database.dispose()
 
 asyncio.run(clear())
 """

@@ -10,41 +10,31 @@ from pathlib import Path
 
 import pytest
 from apps import PASSWORD, create_user, credentials, request, running_app
-from conftest import DatabaseServer, Render, check, run
+from conftest import DatabaseServer, Render, run, uv_run, uv_sync
 from servers import start_local_server
 from variants import SERVER_DATABASES, SINGLE_SCHEMES, VARIANTS, Variant
 
 pytestmark = pytest.mark.slow
 
 
-def sync(project: Path) -> None:
-    """`uv sync`, compiling bytecode as a normal Python install would keep it
-    (CI machines may set PYTHONDONTWRITEBYTECODE, which makes every run
-    compile everything again and skews the suite's time)."""
-    check(["uv", "sync", "--quiet", "--compile-bytecode"], project)
-
-
 def lint(project: Path) -> None:
-    check(["uv", "run", "--no-sync", "ruff", "check", "."], project)
-    check(["uv", "run", "--no-sync", "ruff", "format", "--check", "."], project)
+    """ruff, and the strict type check the project's CI runs."""
+    uv_run(project, "ruff", "check", ".")
+    uv_run(project, "ruff", "format", "--check", ".")
+    uv_run(project, "mypy")
 
 
 def migrate_and_test(project: Path, database_url: str, test_url: str | None) -> str:
     """`alembic upgrade head` on a fresh database, `alembic check`, then the
     project's own tests; returns pytest's output."""
-    check(
-        ["uv", "run", "--no-sync", "alembic", "upgrade", "head"],
+    uv_run(project, "alembic", "upgrade", "head", DATABASE_URL=database_url)
+    uv_run(project, "alembic", "check", DATABASE_URL=database_url)
+    output = uv_run(
         project,
-        DATABASE_URL=database_url,
-    )
-    check(
-        ["uv", "run", "--no-sync", "alembic", "check"],
-        project,
-        DATABASE_URL=database_url,
-    )
-    output = check(
-        ["uv", "run", "--no-sync", "pytest", "-q", "-p", "no:cacheprovider"],
-        project,
+        "pytest",
+        "-q",
+        "-p",
+        "no:cacheprovider",
         **({"TEST_DATABASE_URL": test_url} if test_url else {}),
     )
     assert " passed" in output
@@ -62,7 +52,7 @@ def test_variant(
 ) -> None:
     database = variant.database
     project = render(tmp_path / "project", **variant.answers())
-    sync(project)
+    uv_sync(project)
     lint(project)
     if database == "sqlite":
         # The tests make their own throwaway SQLite database.
@@ -87,8 +77,8 @@ def test_variant(
 def test_quickstart(render: Render, tmp_path: Path, auth: str) -> None:
     """The rendered README's quickstart, with a real server and HTTP client."""
     project = render(tmp_path / "my-api", auth=auth)
-    sync(project)
-    check(["uv", "run", "--no-sync", "alembic", "upgrade", "head"], project)
+    uv_sync(project)
+    uv_run(project, "alembic", "upgrade", "head")
     create_user(project, "alice", PASSWORD)
     with running_app(project) as base:
         assert request(f"{base}/health") == (200, {"status": "ok"})
@@ -115,8 +105,8 @@ def test_session_in_a_browser(render: Render, tmp_path: Path) -> None:
     who is signed in, use the API with the cookie, sign out, and find the old
     cookie refused. A cookie jar that follows redirects plays the browser."""
     project = render(tmp_path / "my-api", auth="session")
-    sync(project)
-    check(["uv", "run", "--no-sync", "alembic", "upgrade", "head"], project)
+    uv_sync(project)
+    uv_run(project, "alembic", "upgrade", "head")
     create_user(project, "alice", PASSWORD)
     jar = http.cookiejar.CookieJar()
     browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
@@ -167,8 +157,8 @@ def test_combined_on_one_server(render: Render, tmp_path: Path) -> None:
     project = render(
         tmp_path / "my-api", auth="combined", combined_schemes=SINGLE_SCHEMES
     )
-    sync(project)
-    check(["uv", "run", "--no-sync", "alembic", "upgrade", "head"], project)
+    uv_sync(project)
+    uv_run(project, "alembic", "upgrade", "head")
     create_user(project, "alice", PASSWORD)
     with running_app(project) as base:
         for scheme in SINGLE_SCHEMES:
@@ -192,15 +182,11 @@ def test_app_survives_a_database_restart(
     """Stop the real server under a running app, then start it again: the app
     reports 503 meanwhile and recovers without a restart of its own."""
     project = render(tmp_path / "project", database=database)
-    sync(project)
+    uv_sync(project)
     server = start_local_server(database)
     try:
         url = server.create_database("restart")
-        check(
-            ["uv", "run", "--no-sync", "alembic", "upgrade", "head"],
-            project,
-            DATABASE_URL=url,
-        )
+        uv_run(project, "alembic", "upgrade", "head", DATABASE_URL=url)
         create_user(project, "alice", PASSWORD, DATABASE_URL=url)
         with running_app(project, DATABASE_URL=url) as base:
             status, tokens = request(

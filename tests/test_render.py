@@ -3,6 +3,7 @@
 import re
 import sys
 import tomllib
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -16,22 +17,38 @@ def project_files(root: Path) -> list[Path]:
     return sorted(path for path in root.rglob("*") if path.is_file())
 
 
+@dataclass(frozen=True)
+class RenderedVariant:
+    """A variant rendered into `root`."""
+
+    root: Path
+    variant: Variant
+
+    @property
+    def schemes(self) -> tuple[str, ...]:
+        return self.variant.schemes
+
+    @property
+    def database(self) -> str:
+        return self.variant.database
+
+
 @pytest.fixture(scope="module", params=VARIANTS, ids=[v.id for v in VARIANTS])
 def rendered(
     request: pytest.FixtureRequest,
     render: Render,
     tmp_path_factory: pytest.TempPathFactory,
-) -> tuple[Path, tuple[str, ...], str]:
+) -> RenderedVariant:
     variant: Variant = request.param
     dest = tmp_path_factory.mktemp(variant.id) / "project"
     render(dest, **variant.answers())
-    return dest, variant.schemes, variant.database
+    return RenderedVariant(dest, variant)
 
 
 def test_nothing_is_left_unrendered(
-    rendered: tuple[Path, tuple[str, ...], str],
+    rendered: RenderedVariant,
 ) -> None:
-    root, _, _ = rendered
+    root = rendered.root
     for path in project_files(root):
         relative = path.relative_to(root)
         assert not UNRENDERED.search(str(relative)), relative
@@ -45,10 +62,10 @@ def test_nothing_is_left_unrendered(
 
 
 def test_no_trace_of_unchosen_schemes(
-    rendered: tuple[Path, tuple[str, ...], str],
+    rendered: RenderedVariant,
 ) -> None:
-    root, schemes, _ = rendered
-    chosen = set(schemes)
+    root = rendered.root
+    chosen = set(rendered.schemes)
     for scheme, marker in SCHEME_MARKERS.items():
         if scheme in chosen:
             continue
@@ -64,9 +81,9 @@ def test_no_trace_of_unchosen_schemes(
 
 
 def test_no_jinja_whitespace_leftovers(
-    rendered: tuple[Path, tuple[str, ...], str],
+    rendered: RenderedVariant,
 ) -> None:
-    root, _, _ = rendered
+    root = rendered.root
     for path in project_files(root):
         relative = path.relative_to(root)
         text = path.read_text()
@@ -79,8 +96,8 @@ def test_no_jinja_whitespace_leftovers(
             assert text.strip(), f"{relative}: empty module"
 
 
-def test_database_choice(rendered: tuple[Path, tuple[str, ...], str]) -> None:
-    root, _, database = rendered
+def test_database_choice(rendered: RenderedVariant) -> None:
+    root, database = rendered.root, rendered.database
     pyproject = tomllib.loads((root / "pyproject.toml").read_text())
     dependencies = " ".join(pyproject["project"]["dependencies"])
     drivers = {"sqlite": "aiosqlite", "postgresql": "asyncpg", "mysql": "aiomysql"}
@@ -150,12 +167,12 @@ def test_the_order_of_combined_schemes_does_not_matter(
 
 
 def test_proxies_are_trusted_only_when_named(
-    rendered: tuple[Path, tuple[str, ...], str],
+    rendered: RenderedVariant,
 ) -> None:
     """uvicorn trusts X-Forwarded-* only from FORWARDED_ALLOW_IPS: the image,
     the compose file and the docs say so, so a deployment behind a proxy on
     the Docker bridge does not lump every client into one address."""
-    root, _, _ = rendered
+    root = rendered.root
     assert "ENV FORWARDED_ALLOW_IPS=127.0.0.1" in (root / "Dockerfile").read_text()
     assert "FORWARDED_ALLOW_IPS:" in (root / "compose.yml").read_text()
     for doc in (".env.example", "docs/configuration.md", "docs/security.md"):

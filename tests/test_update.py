@@ -179,6 +179,7 @@ ANSWER_CHANGES = {
         [
             "src/my_api/auth/jwt.py",
             "src/my_api/auth/tokens.py",
+            "src/my_api/api/tokens.py",
             "tests/test_auth_jwt.py",
             "docs/auth-jwt.md",
         ],
@@ -188,7 +189,8 @@ ANSWER_CHANGES = {
         {"auth": "combined", "combined_schemes": ["basic", "jwt"]},
         [
             "src/my_api/auth/session.py",
-            "src/my_api/pages.py",
+            "src/my_api/api/pages.py",
+            "src/my_api/api/sessions.py",
             "src/my_api/templates/login.html",
             "tests/test_auth_session.py",
             "docs/auth-session.md",

@@ -14,7 +14,7 @@ from pathlib import Path
 import copier
 import pytest
 from apps import PASSWORD, create_user, request, running_app
-from conftest import ROOT, DatabaseServer, check
+from conftest import ROOT, DatabaseServer, uv_run, uv_sync
 from test_update import as_a_user_project, commit_all, git
 from variants import SERVER_DATABASES
 
@@ -52,10 +52,6 @@ def releases(template_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Pa
     return repo
 
 
-def uv(project: Path, *args: str, **env: str) -> str:
-    return check(["uv", "run", "--no-sync", *args], project, **env)
-
-
 @pytest.mark.parametrize("database", ["sqlite", *SERVER_DATABASES])
 def test_a_v0_1_0_project_upgrades_with_its_data(
     releases: Path,
@@ -83,11 +79,11 @@ def test_a_v0_1_0_project_upgrades_with_its_data(
         else database_server(database).create_database(f"upgrade-{database}")
     )
     env = {"DATABASE_URL": url, "SECRET_KEY": "k" * 48}
-    check(["uv", "sync", "--quiet", "--compile-bytecode"], project)
+    uv_sync(project)
     as_a_user_project(project)  # uv.lock included, as users commit it
-    uv(project, "alembic", "upgrade", "head", **env)
+    uv_run(project, "alembic", "upgrade", "head", **env)
     create_user(project, "alice", OLD_PASSWORD, **env)
-    old_key = uv(project, "my-api", "create-api-key", "alice", **env).split()[-1]
+    old_key = uv_run(project, "my-api", "create-api-key", "alice", **env).split()[-1]
 
     copier.run_update(
         project,
@@ -100,9 +96,9 @@ def test_a_v0_1_0_project_upgrades_with_its_data(
     )
     assert list(project.rglob("*.rej")) == []
     assert (project / "migrations/versions/0002_security_hardening.py").exists()
-    check(["uv", "sync", "--quiet", "--compile-bytecode"], project)
-    uv(project, "alembic", "upgrade", "head", **env)
-    uv(project, "alembic", "check", **env)
+    uv_sync(project)
+    uv_run(project, "alembic", "upgrade", "head", **env)
+    uv_run(project, "alembic", "check", **env)
     if database == "sqlite":
         with sqlite3.connect(f"{tmp_path}/app.db") as connection:
             (ddl,) = connection.execute(

@@ -5,9 +5,7 @@ import os
 import re
 from dataclasses import dataclass
 
-# Schemes the template renders today; the others are refused by copier.yml.
-AVAILABLE_SCHEMES = ["api_key", "basic", "jwt", "session", "combined"]
-SINGLE_SCHEMES = [scheme for scheme in AVAILABLE_SCHEMES if scheme != "combined"]
+SINGLE_SCHEMES = ["api_key", "basic", "jwt", "session"]
 ALL_DATABASES = ["sqlite", "postgresql", "mysql"]
 # TEMPLATE_TEST_DATABASES=sqlite,postgresql limits the variants (CI matrix).
 DATABASES = [
@@ -72,13 +70,12 @@ COMBINED_SUBSETS = [
 VARIANTS = [
     Variant(auth, database) for auth in SINGLE_SCHEMES for database in DATABASES
 ]
-if "combined" in AVAILABLE_SCHEMES:
-    VARIANTS += [
-        Variant("combined", "sqlite", subset)
-        for subset in COMBINED_SUBSETS
-        if "sqlite" in DATABASES
-    ]
-    VARIANTS += [
-        Variant("combined", database, tuple(SINGLE_SCHEMES))
-        for database in SERVER_DATABASES
-    ]
+VARIANTS += [
+    Variant("combined", "sqlite", subset)
+    for subset in COMBINED_SUBSETS
+    if "sqlite" in DATABASES
+]
+VARIANTS += [
+    Variant("combined", database, tuple(SINGLE_SCHEMES))
+    for database in SERVER_DATABASES
+]

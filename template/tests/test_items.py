@@ -1,14 +1,19 @@
+from typing import Any
+
 import httpx
 
 from support import Account
 
 
-async def _create(client: httpx.AsyncClient, account: Account, title: str) -> dict:
+async def _create(
+    client: httpx.AsyncClient, account: Account, title: str
+) -> dict[str, Any]:
     response = await client.post(
         "/items", headers=account.headers, json={"title": title}
     )
     assert response.status_code == 201, response.text
-    return response.json()
+    body: dict[str, Any] = response.json()
+    return body
 
 
 async def test_create_and_read_item(client: httpx.AsyncClient, alice: Account) -> None:

@@ -7,7 +7,7 @@ from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from .models import USERNAME_MAX_LENGTH, User
-from .passwords import hash_password, password_problem
+from .passwords import Passwords
 
 USERNAME_MIN_LENGTH = 3
 # What sign-in forms accept before the username rules are applied; anything
@@ -46,23 +46,24 @@ def canonical_username(username: str) -> str | None:
 
 
 def check_new_password(
-    password: str, *, username: str, field: str = "password"
+    passwords: Passwords, password: str, *, username: str, field: str = "password"
 ) -> None:
     """Raise `WeakPasswordError` unless `password` may be set for `username`."""
-    if (problem := password_problem(password, username=username)) is not None:
+    if (problem := passwords.problem(password, username=username)) is not None:
         raise WeakPasswordError(problem, field)
 
 
-async def get_user_by_username(session: AsyncSession, username: str) -> User | None:
+async def get_user_by_username(db: AsyncSession, username: str) -> User | None:
     name = canonical_username(username)
     if name is None:
         return None
     statement = select(User).where(User.username == name)
-    return (await session.exec(statement)).one_or_none()
+    return (await db.exec(statement)).one_or_none()
 
 
 async def create_user(
-    session: AsyncSession,
+    db: AsyncSession,
+    passwords: Passwords,
     *,
     username: str,
     password: str,
@@ -73,19 +74,19 @@ async def create_user(
     name = canonical_username(username)
     if name is None:
         raise ValueError(f"not a valid username: {username!r}")
-    check_new_password(password, username=name)
+    check_new_password(passwords, password, username=name)
     user = User(
         username=name,
-        hashed_password=await hash_password(password),
+        hashed_password=await passwords.hash(password),
         email=email,
         full_name=full_name,
         is_admin=is_admin,
     )
-    session.add(user)
+    db.add(user)
     try:
-        await session.commit()
+        await db.commit()
     except IntegrityError as exc:
-        await session.rollback()
+        await db.rollback()
         raise UsernameTakenError(user.username) from exc
-    await session.refresh(user)
+    await db.refresh(user)
     return user

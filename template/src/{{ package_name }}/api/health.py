@@ -1,7 +1,7 @@
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from ..db import database_is_ready
+from ..state import State
 
 router = APIRouter(prefix="/health", tags=["health"])
 
@@ -13,9 +13,9 @@ async def health() -> dict[str, str]:
 
 
 @router.get("/ready", responses={503: {"description": "The database does not answer"}})
-async def ready() -> JSONResponse:
+async def ready(state: State) -> JSONResponse:
     """Readiness: the database answers."""
-    if await database_is_ready():
+    if await state.database.is_ready():
         return JSONResponse({"status": "ok", "database": "ok"})
     return JSONResponse(
         {"status": "unavailable", "database": "unavailable"}, status_code=503

@@ -6,9 +6,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..auth.dependencies import ItemsReader, ItemsWriter
 from ..auth.principal import Principal
-from ..db import SessionDep
-from ..models import Item
+from ..models import Item, saved_id
 from ..schemas import ItemCreate, ItemRead, ItemUpdate
+from ..state import DbSession
 from .pagination import MAX_OFFSET, PageDep
 
 router = APIRouter(prefix="/items", tags=["items"])
@@ -17,10 +17,10 @@ ItemId = Annotated[int, Path(ge=1, le=MAX_OFFSET)]
 
 
 async def _get_visible_item(
-    session: AsyncSession, principal: Principal, item_id: int
+    db: AsyncSession, principal: Principal, item_id: int
 ) -> Item:
     """The item, if the caller owns it or acts as an admin; 404 otherwise."""
-    item = await session.get(Item, item_id)
+    item = await db.get(Item, item_id)
     if item is None or not (principal.is_admin or item.owner_id == principal.user.id):
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Item not found")
     return item
@@ -28,7 +28,7 @@ async def _get_visible_item(
 
 @router.get("", response_model=list[ItemRead])
 async def list_items(
-    principal: ItemsReader, session: SessionDep, page: PageDep
+    principal: ItemsReader, db: DbSession, page: PageDep
 ) -> list[Item]:
     """Your items (an admin, with the `admin` scope, sees everyone's)."""
     statement = (
@@ -36,45 +36,41 @@ async def list_items(
     )
     if not principal.is_admin:
         statement = statement.where(Item.owner_id == principal.user.id)
-    return list((await session.exec(statement)).all())
+    return list((await db.exec(statement)).all())
 
 
 @router.post("", response_model=ItemRead, status_code=status.HTTP_201_CREATED)
-async def create_item(
-    body: ItemCreate, principal: ItemsWriter, session: SessionDep
-) -> Item:
-    item = Item(**body.model_dump(), owner_id=principal.user.id)
-    session.add(item)
-    await session.commit()
-    await session.refresh(item)
+async def create_item(body: ItemCreate, principal: ItemsWriter, db: DbSession) -> Item:
+    item = Item(**body.model_dump(), owner_id=saved_id(principal.user))
+    db.add(item)
+    await db.commit()
+    await db.refresh(item)
     return item
 
 
 @router.get("/{item_id}", response_model=ItemRead)
-async def read_item(
-    item_id: ItemId, principal: ItemsReader, session: SessionDep
-) -> Item:
-    return await _get_visible_item(session, principal, item_id)
+async def read_item(item_id: ItemId, principal: ItemsReader, db: DbSession) -> Item:
+    return await _get_visible_item(db, principal, item_id)
 
 
 @router.patch("/{item_id}", response_model=ItemRead)
 async def update_item(
-    item_id: ItemId, body: ItemUpdate, principal: ItemsWriter, session: SessionDep
+    item_id: ItemId, body: ItemUpdate, principal: ItemsWriter, db: DbSession
 ) -> Item:
-    item = await _get_visible_item(session, principal, item_id)
+    item = await _get_visible_item(db, principal, item_id)
     for field, value in body.model_dump(exclude_unset=True).items():
         setattr(item, field, value)
-    session.add(item)
-    await session.commit()
-    await session.refresh(item)
+    db.add(item)
+    await db.commit()
+    await db.refresh(item)
     return item
 
 
 @router.delete("/{item_id}", status_code=status.HTTP_204_NO_CONTENT)
 async def delete_item(
-    item_id: ItemId, principal: ItemsWriter, session: SessionDep
+    item_id: ItemId, principal: ItemsWriter, db: DbSession
 ) -> Response:
-    item = await _get_visible_item(session, principal, item_id)
-    await session.delete(item)
-    await session.commit()
+    item = await _get_visible_item(db, principal, item_id)
+    await db.delete(item)
+    await db.commit()
     return Response(status_code=status.HTTP_204_NO_CONTENT)

@@ -29,18 +29,11 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..db import utcnow
 from ..models import RateLimitHit
+from .errors import Throttled
 
 logger = logging.getLogger(__name__)
 
 PURGE_INTERVAL_SECONDS = 60.0
-
-
-class Throttled(Exception):
-    """Too many attempts lately; try again in `retry_after` seconds."""
-
-    def __init__(self, retry_after: int) -> None:
-        super().__init__(f"rate limited; retry after {retry_after} s")
-        self.retry_after = retry_after
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +59,8 @@ def client_address(request: Request) -> str:
 
 
 class RateLimiter:
+    """The app's rate limits (one per app; the counts are in the database)."""
+
     def __init__(self, purge_interval: float = PURGE_INTERVAL_SECONDS) -> None:
         self.purge_interval = purge_interval
         self._last_purge = -math.inf
@@ -152,6 +147,3 @@ class RateLimiter:
 
 def _seconds_until(moment: datetime, now: datetime) -> int:
     return max(1, math.ceil((moment - now).total_seconds()))
-
-
-limiter = RateLimiter()

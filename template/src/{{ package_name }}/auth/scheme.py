@@ -1,0 +1,42 @@
+"""The contract every authentication scheme module fulfils.
+
+A scheme is a module of this package, one per way of authenticating, that
+provides under these names:
+
+- `security`: a `fastapi.security` object declared with `auto_error=False`.
+  As a dependency it reads the scheme's credential from the request (None
+  when absent or malformed), and it puts the scheme in OpenAPI's
+  `securitySchemes`, so Swagger's Authorize button knows it.
+- `Credential`: `Annotated[<credential> | None, Depends(security)]`, the
+  parameter type through which a dependency receives the credential.
+- `challenge(settings)`: the scheme's `WWW-Authenticate` challenge for a 401.
+- `identify(request, db, credential)`: the caller the credential names, or
+  None when it is not valid (never raises for a bad credential; it may raise
+  `Throttled` or `Forbidden`).
+- `authenticate`: the dependency for an app that has only this scheme.
+
+The type checker holds every chosen module to this protocol where
+`auth/dependencies.py` lists them (`SCHEMES`).
+"""
+
+from typing import Protocol, TypeVar
+
+from fastapi import Request
+from fastapi.security.base import SecurityBase
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from ..config import Settings
+from .principal import Principal
+
+CredentialT = TypeVar("CredentialT", contravariant=True)
+
+
+class Scheme(Protocol[CredentialT]):
+    @property
+    def security(self) -> SecurityBase: ...
+
+    def challenge(self, settings: Settings) -> str: ...
+
+    async def identify(
+        self, request: Request, db: AsyncSession, credential: CredentialT
+    ) -> Principal | None: ...
