@@ -15,7 +15,7 @@ import copier
 import pytest
 from apps import PASSWORD, create_user, request, running_app
 from conftest import ROOT, DatabaseServer, uv_run, uv_sync
-from test_update import as_a_user_project, commit_all, git
+from test_update import as_a_user_project, commit_all, git, update
 from variants import SERVER_DATABASES
 
 pytestmark = pytest.mark.slow
@@ -85,15 +85,7 @@ def test_a_v0_1_0_project_upgrades_with_its_data(
     create_user(project, "alice", OLD_PASSWORD, **env)
     old_key = uv_run(project, "my-api", "create-api-key", "alice", **env).split()[-1]
 
-    copier.run_update(
-        project,
-        vcs_ref=NEW_RELEASE,
-        defaults=True,
-        overwrite=True,
-        conflict="rej",
-        quiet=True,
-        settings=copier.Settings(),
-    )
+    update(project, NEW_RELEASE)
     assert list(project.rglob("*.rej")) == []
     assert (project / "migrations/versions/0002_security_hardening.py").exists()
     uv_sync(project)
