@@ -1,9 +1,14 @@
 """Defences that only a real server shows: the client address behind a
-proxy, a throttle shared by several workers, and the memory a flood of
-sign-ins may take."""
+proxy, a throttle shared by several workers, the memory a flood of
+sign-ins may take, and request ids in uvicorn's own access log."""
 
+import json
 import os
+import re
+import urllib.parse
+import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from email.message import Message
 from pathlib import Path
 
 import pytest
@@ -164,3 +169,60 @@ def test_a_flood_of_sign_ins_takes_bounded_memory(
     growth = (peak - idle) / 1024
     print(f"idle {idle / 1024:.0f} MiB, peak {peak / 1024:.0f} MiB ({cpus} CPUs)")
     assert growth < (cpus + 1) * ARGON2_MIB + 32, f"grew by {growth:.0f} MiB"
+
+
+def exchange(
+    url: str, headers: dict[str, str], form: dict[str, str] | None = None
+) -> tuple[int, Message, dict]:
+    """A real HTTP request; returns the status, the headers (any case) and
+    the JSON body."""
+    data = urllib.parse.urlencode(form).encode() if form is not None else None
+    req = urllib.request.Request(url, data=data, headers=headers)
+    with urllib.request.urlopen(req, timeout=30) as response:
+        return response.status, response.headers, json.loads(response.read())
+
+
+def test_request_ids_reach_the_access_log_and_secrets_do_not(
+    render: Render, tmp_path: Path
+) -> None:
+    """`fastapi run` with LOG_FORMAT=json: a sane X-Request-ID is kept, a new
+    one is made otherwise, and uvicorn's access line of each request carries
+    its id, with no password, token or sensitive query value in the output."""
+    project = migrated(render, tmp_path, auth="jwt")
+    with serving(project, LOG_FORMAT="json") as (base, server):
+        status, headers, tokens = exchange(
+            f"{base}/auth/token",
+            {"X-Request-ID": "sign-in-1"},
+            {"username": "alice", "password": PASSWORD},
+        )
+        assert status == 200
+        assert headers["X-Request-ID"] == "sign-in-1"
+        # A token in the query string, as a link in an email would carry it.
+        query = urllib.parse.urlencode({"token": tokens["refresh_token"]})
+        status, headers, me = exchange(
+            f"{base}/users/me?{query}",
+            {"Authorization": f"Bearer {tokens['access_token']}"},
+        )
+        assert status == 200
+        assert me["username"] == "alice"
+        generated = headers["X-Request-ID"]
+        assert re.fullmatch("[0-9a-f]{32}", generated)
+        _, headers, _ = exchange(f"{base}/health", {"X-Request-ID": "bad id\t!"})
+        replaced = headers["X-Request-ID"]
+        assert re.fullmatch("[0-9a-f]{32}", replaced)
+    assert server.stdout is not None
+    output = server.stdout.read()
+    lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    access = {
+        line["request_id"]: line["message"]
+        for line in lines
+        if line["logger"] == "uvicorn.access"
+    }
+    assert '"POST /auth/token HTTP/1.1" 200' in access["sign-in-1"]
+    assert '"GET /users/me?token=[REDACTED] HTTP/1.1" 200' in access[generated]
+    assert '"GET /health HTTP/1.1" 200' in access[replaced]
+    (signed_in,) = [line for line in lines if line.get("event") == "login.succeeded"]
+    assert signed_in["request_id"] == "sign-in-1"
+    assert signed_in["scheme"] == "jwt"
+    for secret in (PASSWORD, tokens["access_token"], tokens["refresh_token"]):
+        assert secret not in output

@@ -1,13 +1,17 @@
 """Creating and finding users; shared by the API and the CLI."""
 
+import logging
 import re
 
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from .logs import log_event
 from .models import USERNAME_MAX_LENGTH, User
 from .passwords import Passwords
+
+logger = logging.getLogger(__name__)
 
 USERNAME_MIN_LENGTH = 3
 # What sign-in forms accept before the username rules are applied; anything
@@ -89,4 +93,5 @@ async def create_user(
         await db.rollback()
         raise UsernameTakenError(user.username) from exc
     await db.refresh(user)
+    log_event(logger, "user.created", user_id=user.id, is_admin=user.is_admin)
     return user

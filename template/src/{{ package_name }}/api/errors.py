@@ -2,7 +2,7 @@
 
 The auth layer and the services raise domain errors (`NotAuthenticated`,
 `Forbidden`, `Throttled`, `WeakPasswordError`, `UsernameTakenError`); a lost
-database raises the driver's errors. `install` maps each to a JSON
+or unmigrated database raises the driver's errors. `install` maps each to a JSON
 `{"detail": …}` response, and never echoes what the client sent.
 """
 
@@ -12,17 +12,24 @@ from fastapi import FastAPI, Request
 from fastapi.encoders import jsonable_encoder
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import (
+    DBAPIError,
+    InterfaceError,
+    OperationalError,
+    ProgrammingError,
+)
 
 from ..auth.errors import Forbidden, NotAuthenticated, Throttled
+from ..db import is_missing_table
 from ..schemas import invalid_field
 from ..users import UsernameTakenError, WeakPasswordError
 
 logger = logging.getLogger(__name__)
 
 # What a lost or refused database connection raises (drivers differ: asyncpg
-# raises OSError on connect, the others SQLAlchemy's wrappers).
-DATABASE_UNAVAILABLE = (OSError, OperationalError, InterfaceError)
+# raises OSError on connect, the others SQLAlchemy's wrappers), and what a
+# missing table raises (OperationalError or ProgrammingError, by driver).
+DATABASE_ERRORS = (OSError, OperationalError, InterfaceError, ProgrammingError)
 
 
 async def validation_error(_: Request, exc: RequestValidationError) -> JSONResponse:
@@ -64,13 +71,19 @@ async def throttled(_: Request, exc: Throttled) -> JSONResponse:
     )
 
 
-async def database_unavailable(_: Request, exc: Exception) -> JSONResponse:
-    """503 instead of 500 while the database is down or restarting."""
-    logger.warning("database unavailable: %s", exc)
+async def database_error(_: Request, exc: Exception) -> JSONResponse:
+    """503 instead of 500 while the database is down or restarting, or lacks
+    the app's tables (`alembic upgrade head` has not run)."""
+    if isinstance(exc, DBAPIError) and is_missing_table(exc):
+        logger.warning("database not migrated: %s", exc)
+        detail = "Database not migrated"
+    elif isinstance(exc, ProgrammingError):
+        raise exc  # a broken query, not the database's state: a 500
+    else:
+        logger.warning("database unavailable: %s", exc)
+        detail = "Database unavailable"
     return JSONResponse(
-        {"detail": "Database unavailable"},
-        status_code=503,
-        headers={"Retry-After": "5"},
+        {"detail": detail}, status_code=503, headers={"Retry-After": "5"}
     )
 
 
@@ -81,5 +94,5 @@ def install(app: FastAPI) -> None:
     app.exception_handler(NotAuthenticated)(not_authenticated)
     app.exception_handler(Forbidden)(forbidden)
     app.exception_handler(Throttled)(throttled)
-    for error in DATABASE_UNAVAILABLE:
-        app.exception_handler(error)(database_unavailable)
+    for error in DATABASE_ERRORS:
+        app.exception_handler(error)(database_error)

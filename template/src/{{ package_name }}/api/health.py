@@ -12,11 +12,20 @@ async def health() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/ready", responses={503: {"description": "The database does not answer"}})
+@router.get(
+    "/ready",
+    responses={
+        503: {
+            "description": "The database does not answer (`unavailable`) or "
+            "lacks the latest migration (`not migrated`)"
+        }
+    },
+)
 async def ready(state: State) -> JSONResponse:
-    """Readiness: the database answers."""
-    if await state.database.is_ready():
-        return JSONResponse({"status": "ok", "database": "ok"})
+    """Readiness: the database answers and is at the latest migration."""
+    database = await state.database.readiness()
+    if database == "ok":
+        return JSONResponse({"status": "ok", "database": database})
     return JSONResponse(
-        {"status": "unavailable", "database": "unavailable"}, status_code=503
+        {"status": "unavailable", "database": database}, status_code=503
     )
