@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 from conftest import Render, check
 from variants import SCHEME_MARKERS, SINGLE_SCHEMES, VARIANTS, Variant
 
@@ -96,6 +97,43 @@ def test_no_jinja_whitespace_leftovers(
             assert text.strip(), f"{relative}: empty module"
 
 
+GLUED_CODE = re.compile(r"[\w).,;:]$")
+
+
+def markdown_glitches(text: str) -> list[str]:
+    """What a stray Jinja tag does to Markdown: a heading glued to the
+    paragraph above or below it, an inline code span glued to the word
+    before it (`word`code``). Fenced blocks are left alone."""
+    glitches = []
+    prose = re.sub(r"^```.*?^```", "", text, flags=re.MULTILINE | re.DOTALL)
+    lines = prose.split("\n")
+    for number, line in enumerate(lines):
+        if re.match(r"#{1,6} ", line):
+            if number > 0 and lines[number - 1].strip():
+                glitches.append(f"heading glued to the line above: {line!r}")
+            if number + 1 < len(lines) and lines[number + 1].strip():
+                glitches.append(f"heading glued to the line below: {line!r}")
+    for paragraph in re.split(r"\n\s*\n", prose):
+        spans = re.split(r"(`+)", " ".join(paragraph.split("\n")))
+        # spans: text, tick, code, tick, text ...; an opening tick at 1, 5, 9 ...
+        for index in range(1, len(spans), 4):
+            if GLUED_CODE.search(spans[index - 1]):
+                glitches.append(f"code glued to a word: {spans[index - 1][-30:]!r}")
+    return glitches
+
+
+def test_markdown_renders_cleanly(rendered: RenderedVariant) -> None:
+    for path in [rendered.root / "README.md", *(rendered.root / "docs").glob("*.md")]:
+        glitches = markdown_glitches(path.read_text())
+        assert glitches == [], f"{path.relative_to(rendered.root)}: {glitches}"
+
+
+def test_the_markdown_check_finds_glitches() -> None:
+    assert markdown_glitches("Text.\n## Heading\n\nMore.\n") != []
+    assert markdown_glitches("It ends here.`create-api-key` prints\n") != []
+    assert markdown_glitches("Fine `code` and\n`code` over\nlines.\n\n## H\n") == []
+
+
 def test_database_choice(rendered: RenderedVariant) -> None:
     root, database = rendered.root, rendered.database
     pyproject = tomllib.loads((root / "pyproject.toml").read_text())
@@ -177,3 +215,24 @@ def test_proxies_are_trusted_only_when_named(
     assert "FORWARDED_ALLOW_IPS:" in (root / "compose.yml").read_text()
     for doc in (".env.example", "docs/configuration.md", "docs/security.md"):
         assert "FORWARDED_ALLOW_IPS" in (root / doc).read_text(), doc
+
+
+def test_the_database_starts_without_app_secrets(
+    rendered: RenderedVariant,
+) -> None:
+    """`docker compose up -d db` with the .env made from .env.example: compose
+    interpolates the whole file, so a required variable (`${X:?…}`) of the app
+    service would stop the database from starting too. The app itself refuses
+    to start in production without SECRET_KEY; the database and app share
+    one DB_PASSWORD."""
+    compose_text = (rendered.root / "compose.yml").read_text()
+    assert ":?" not in compose_text
+    compose = yaml.safe_load(compose_text)
+    app = compose["services"]["app"]["environment"]
+    assert app["SECRET_KEY"] == "${SECRET_KEY:-}"
+    assert app["FIRST_ADMIN_PASSWORD"] == "${FIRST_ADMIN_PASSWORD:-}"
+    if rendered.database != "sqlite":
+        db = compose["services"]["db"]["environment"]
+        password = "${DB_PASSWORD:-app}"
+        assert password in app["DATABASE_URL"]
+        assert password in db.values()
