@@ -42,7 +42,7 @@ def test_one_python_version_everywhere(project: Path) -> None:
     assert re.findall(r"^FROM python:(\S+)-slim", dockerfile, re.M) == [version] * 2
     ci = (project / ".github" / "workflows" / "ci.yml").read_text()
     # setup-uv and uv read .python-version when nothing overrides it.
-    assert "python-version" not in ci
+    assert "python-version:" not in ci
     pyproject = (project / "pyproject.toml").read_text()
     assert f'requires-python = ">={version}"' in pyproject
 
