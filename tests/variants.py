@@ -19,7 +19,12 @@ SERVER_DATABASES = [name for name in DATABASES if name != "sqlite"]
 
 # Text that only a project with that scheme may contain.
 SCHEME_MARKERS = {
-    "api_key": re.compile(r"api[_-]?keys?\b|X-API-Key|APIKeyHeader", re.IGNORECASE),
+    # OpenAPI calls every header or cookie scheme `"type": "apiKey"`, and
+    # Swagger UI fills one in with `preauthorizeApiKey`.
+    "api_key": re.compile(
+        r'(?<!"type": ")(?<!preauthorize)api[_-]?keys?\b|X-API-Key|APIKeyHeader',
+        re.IGNORECASE,
+    ),
     "basic": re.compile(r"HTTPBasic|Basic realm|auth-basic", re.IGNORECASE),
     "jwt": re.compile(
         r"\bjwt\b|jose|refresh[_ ]token|OAuth2PasswordBearer", re.IGNORECASE

@@ -12,6 +12,7 @@ from pydantic import (
     StringConstraints,
     model_validator,
 )
+from pydantic.config import JsonDict
 
 from .models import (
     DESCRIPTION_MAX_LENGTH,
@@ -95,8 +96,20 @@ class RequestBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+ALICE: JsonDict = {
+    "id": 1,
+    "username": "alice",
+    "email": "alice@example.com",
+    "full_name": "Alice Liddell",
+    "is_active": True,
+    "is_admin": False,
+}
+
+
 class UserRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(
+        from_attributes=True, json_schema_extra={"examples": [ALICE]}
+    )
 
     id: int
     username: str
@@ -107,6 +120,19 @@ class UserRead(BaseModel):
 
 
 class UserCreate(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "username": "bob",
+                    "password": "a long and unusual passphrase",
+                    "email": "bob@example.com",
+                    "full_name": "Bob Builder",
+                }
+            ]
+        }
+    )
+
     username: Username
     password: NewPassword
     email: EmailStr | None = None
@@ -117,21 +143,44 @@ class UserCreate(RequestBody):
 class UserUpdate(RequestBody):
     """What users may change about themselves (not is_admin or is_active)."""
 
+    model_config = ConfigDict(
+        json_schema_extra={"examples": [{"full_name": "Alice P. Liddell"}]}
+    )
+
     email: EmailStr | None = None
     full_name: FullName | None = None
 
 
 class PasswordChange(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "current_password": "the password you have now",
+                    "new_password": "a new and unusual passphrase",
+                }
+            ]
+        }
+    )
+
     current_password: Password
     new_password: NewPassword
 
 
 class ItemCreate(RequestBody):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [{"title": "Milk", "description": "Two litres, fresh"}]
+        }
+    )
+
     title: Title
     description: Description | None = None
 
 
 class ItemUpdate(RequestBody):
+    model_config = ConfigDict(json_schema_extra={"examples": [{"title": "Oat milk"}]})
+
     title: Title | None = None
     description: Description | None = None
 
@@ -143,7 +192,14 @@ class ItemUpdate(RequestBody):
 
 
 class ItemRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+    model_config = ConfigDict(
+        from_attributes=True,
+        json_schema_extra={
+            "examples": [
+                {"id": 1, "title": "Milk", "description": "Two litres", "owner_id": 1}
+            ]
+        },
+    )
 
     id: int
     title: str

@@ -10,8 +10,12 @@ from ..models import Item, saved_id
 from ..schemas import ItemCreate, ItemRead, ItemUpdate
 from ..state import DbSession
 from .pagination import MAX_OFFSET, PageDep
+from .responses import AUTHENTICATED, UNAVAILABLE, not_found
 
-router = APIRouter(prefix="/items", tags=["items"])
+router = APIRouter(
+    prefix="/items", tags=["items"], responses={**AUTHENTICATED, **UNAVAILABLE}
+)
+NOT_FOUND = not_found("Item")
 
 ItemId = Annotated[int, Path(ge=1, le=MAX_OFFSET)]
 
@@ -26,7 +30,7 @@ async def _get_visible_item(
     return item
 
 
-@router.get("", response_model=list[ItemRead])
+@router.get("", response_model=list[ItemRead], summary="List your items")
 async def list_items(
     principal: ItemsReader, db: DbSession, page: PageDep
 ) -> list[Item]:
@@ -39,8 +43,14 @@ async def list_items(
     return list((await db.exec(statement)).all())
 
 
-@router.post("", response_model=ItemRead, status_code=status.HTTP_201_CREATED)
+@router.post(
+    "",
+    response_model=ItemRead,
+    status_code=status.HTTP_201_CREATED,
+    summary="Add an item",
+)
 async def create_item(body: ItemCreate, principal: ItemsWriter, db: DbSession) -> Item:
+    """A new item, owned by you."""
     item = Item(**body.model_dump(), owner_id=saved_id(principal.user))
     db.add(item)
     await db.commit()
@@ -48,15 +58,22 @@ async def create_item(body: ItemCreate, principal: ItemsWriter, db: DbSession) -
     return item
 
 
-@router.get("/{item_id}", response_model=ItemRead)
+@router.get(
+    "/{item_id}", response_model=ItemRead, summary="Read an item", responses=NOT_FOUND
+)
 async def read_item(item_id: ItemId, principal: ItemsReader, db: DbSession) -> Item:
+    """One of your items (an admin's `admin` scope reaches anyone's); someone
+    else's is 404, as if it did not exist."""
     return await _get_visible_item(db, principal, item_id)
 
 
-@router.patch("/{item_id}", response_model=ItemRead)
+@router.patch(
+    "/{item_id}", response_model=ItemRead, summary="Change an item", responses=NOT_FOUND
+)
 async def update_item(
     item_id: ItemId, body: ItemUpdate, principal: ItemsWriter, db: DbSession
 ) -> Item:
+    """Change the fields you send; the others stay as they are."""
     item = await _get_visible_item(db, principal, item_id)
     for field, value in body.model_dump(exclude_unset=True).items():
         setattr(item, field, value)
@@ -66,10 +83,16 @@ async def update_item(
     return item
 
 
-@router.delete("/{item_id}", status_code=status.HTTP_204_NO_CONTENT)
+@router.delete(
+    "/{item_id}",
+    status_code=status.HTTP_204_NO_CONTENT,
+    summary="Delete an item",
+    responses=NOT_FOUND,
+)
 async def delete_item(
     item_id: ItemId, principal: ItemsWriter, db: DbSession
 ) -> Response:
+    """Delete one of your items for good."""
     item = await _get_visible_item(db, principal, item_id)
     await db.delete(item)
     await db.commit()
