@@ -160,20 +160,30 @@ def execute(
     page: Page, tag: str, operation_id: str, body: str | None = None
 ) -> tuple[int, str]:
     """Expand the operation, Try it out, type the body (if it has one; else
-    the example is sent), Execute; returns the status and body Swagger shows."""
+    the example is sent), Execute; returns the status and body Swagger shows.
+
+    Every step waits for what the last one renders: Swagger UI draws an
+    expanded operation a moment after the click, and on a busy machine that
+    moment is long enough for a look that does not wait to find nothing."""
     block = operation(page, tag, operation_id)
+    expect(block).to_be_visible()
     if not block.locator(".opblock-body").is_visible():
         block.locator(".opblock-summary").click()
-    try_it = block.get_by_role("button", name="Try it out")
-    if try_it.is_visible():
-        try_it.click()
+    # "Try it out", or "Cancel" once it is on ("Reset" may stand beside it).
+    toggle = block.locator("button.try-out__btn:not(.reset)")
+    expect(toggle).to_be_visible()
+    if "cancel" not in (toggle.get_attribute("class") or ""):
+        toggle.click()
+    run = block.locator("button.execute")
+    expect(run).to_be_visible()
     editor = block.locator("textarea.body-param__text")
     if body is not None and editor.count():
         editor.fill(body)
-    clear = block.get_by_role("button", name="Clear")
-    if clear.is_visible():
+    clear = block.locator("button.btn-clear")
+    if clear.count():
         clear.click()
-    block.get_by_role("button", name="Execute").click()
+        expect(clear).to_have_count(0)
+    run.click()
     status = block.locator(".live-responses-table .response .response-col_status")
     expect(status).to_be_visible()
     shown = block.locator(".live-responses-table .response-col_description pre")
