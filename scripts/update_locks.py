@@ -1,9 +1,9 @@
 """Regenerate the `uv.lock` that every rendered project ships.
 
 Projects differ in their dependencies only by database driver and by whether
-they use python-jose (JWT) and Jinja (sessions), so there is one lock per
-such set, stored as `includes/locks/<set>.lock` and included by
-`template/uv.lock.jinja`. The project's own name is the only per-project
+they use python-jose (JWT), Jinja (sessions) and the email client (password
+sign-in), so there is one lock per such set, stored as
+`includes/locks/<set>.lock` and included by `template/uv.lock.jinja`. The project's own name is the only per-project
 line of a lock; it is stored as `{{ project_slug }}`.
 
     uv run python scripts/update_locks.py              # after editing dependencies
@@ -34,7 +34,9 @@ DATABASES = ("sqlite", "postgresql", "mysql")
 def lock_sets() -> dict[str, dict[str, object]]:
     """Every dependency set, as the name of its lock and answers that render it.
 
-    The name is computed the same way as `lock_set` in copier.yml."""
+    The name is computed the same way as `lock_set` in copier.yml: the
+    database, `jwt` and `session` when chosen, and `accounts` (the email
+    client) for Basic without either of them."""
     sets = {}
     for database, jwt, session in itertools.product(
         DATABASES, (False, True), (False, True)
@@ -47,6 +49,8 @@ def lock_sets() -> dict[str, dict[str, object]]:
             answers["auth"] = schemes[0] if schemes else "api_key"
         name = "-".join([database, *schemes])
         sets[name] = answers
+        if not schemes:
+            sets[f"{database}-accounts"] = {"database": database, "auth": "basic"}
     return sets
 
 

@@ -112,6 +112,7 @@ def test_defaults(render: Render, tmp_path: Path) -> None:
         "author_email": "you@example.com",
         "auth": "jwt",
         "database": "sqlite",
+        "self_signup": False,
     }
     assert "_src_path" in answers
     assert (dest / "src" / "my_api" / "main.py").is_file()
@@ -150,3 +151,31 @@ def test_next_steps_fit_the_database(
         # The database runs before the first migration.
         assert steps.index("docker compose up -d db") < steps.index("alembic upgrade")
         assert all(step in steps for step in server_steps)
+
+
+@pytest.mark.parametrize("auth", ["basic", "jwt", "session"])
+def test_self_signup_renders_sign_up_where_people_have_passwords(
+    render: Render, tmp_path: Path, auth: str
+) -> None:
+    dest = render(tmp_path / "project", auth=auth, self_signup=True)
+    answers = yaml.safe_load((dest / ".copier-answers.yml").read_text())
+    assert answers["self_signup"] is True
+    package = dest / "src" / "my_api"
+    assert "/register" in (package / "api" / "accounts.py").read_text()
+    assert (package / "emails" / "verify-email.txt").is_file()
+
+
+def test_self_signup_is_not_asked_without_a_password_scheme(
+    render: Render, tmp_path: Path
+) -> None:
+    """API keys alone have no password to sign up with: the question is
+    skipped, and an answer given anyway changes nothing."""
+    plain = render(tmp_path / "plain", auth="api_key")
+    forced = render(tmp_path / "forced", auth="api_key", self_signup=True)
+    answers = yaml.safe_load((forced / ".copier-answers.yml").read_text())
+    assert "self_signup" not in answers
+    for path in plain.rglob("*"):
+        if path.is_file() and path.name != ".copier-answers.yml":
+            twin = forced / path.relative_to(plain)
+            assert twin.read_bytes() == path.read_bytes(), path
+    assert not (plain / "src" / "my_api" / "accounts.py").exists()

@@ -1,6 +1,7 @@
 """A project generated from release v0.1.0, with users and keys in its
 database, updated to this working tree: `copier update`, `uv sync`,
-`alembic upgrade head`, and everything still works, with the new defences.
+`alembic upgrade head`, and everything still works, with the new defences
+and the accounts (the new question `self_signup` takes its default).
 
 v0.1.0 is taken from this repository's history (the commit it was tagged
 on), so the test exercises the upgrade path real projects take.
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import copier
 import pytest
+import yaml
 from apps import PASSWORD, create_user, request, running_app
 from conftest import ROOT, DatabaseServer, check, uv_run, uv_sync
 from test_update import as_a_user_project, commit_all, git, update
@@ -92,6 +94,10 @@ def test_a_v0_1_0_project_upgrades_with_its_data(
     (project / "uv.lock.rej").unlink()
     check(["uv", "lock", "--quiet"], project)
     assert (project / "migrations/versions/0002_security_hardening.py").exists()
+    assert (project / "migrations/versions/0003_accounts.py").exists()
+    # The question this release added took its default.
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    assert answers["self_signup"] is False
     uv_sync(project)
     uv_run(project, "alembic", "upgrade", "head", **env)
     uv_run(project, "alembic", "check", **env)
@@ -106,6 +112,13 @@ def test_a_v0_1_0_project_upgrades_with_its_data(
         key = {"X-API-Key": old_key}
         status, me = request(f"{base}/users/me", headers=key)
         assert (status, me["username"]) == (200, "alice")
+        # Users from before accounts existed count as verified; password
+        # reset is there, sign-up is not (self_signup defaults to false).
+        assert me["email_verified"] is True
+        forgot = {"email": "alice@example.com"}
+        assert request(f"{base}/auth/forgot-password", json_body=forgot)[0] == 202
+        sign_up = {**forgot, "username": "mallory", "password": PASSWORD}
+        assert request(f"{base}/auth/register", json_body=sign_up)[0] == 404
         # The key was made with every scope of its day; it keeps that power
         # under the new scopes (alice is an admin: admin included).
         status, keys = request(f"{base}/api-keys", headers=key)

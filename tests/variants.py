@@ -48,6 +48,7 @@ class Variant:
     auth: str
     database: str
     combined: tuple[str, ...] = ()
+    self_signup: bool = False
 
     @property
     def schemes(self) -> tuple[str, ...]:
@@ -56,12 +57,16 @@ class Variant:
     @property
     def id(self) -> str:
         auth = "+".join(self.combined) if self.combined else self.auth
+        if self.self_signup:
+            auth += "+signup"
         return variant_id(auth, self.database)
 
     def answers(self) -> dict[str, object]:
         answers: dict[str, object] = {"auth": self.auth, "database": self.database}
         if self.combined:
             answers["combined_schemes"] = list(self.combined)
+        if self.self_signup:
+            answers["self_signup"] = True
         return answers
 
 
@@ -83,4 +88,16 @@ VARIANTS += [
 VARIANTS += [
     Variant("combined", database, tuple(SINGLE_SCHEMES))
     for database in SERVER_DATABASES
+]
+# Sign-up with email verification (`self_signup`) for every scheme that
+# signs in with a password, alone and all together, on every database.
+PASSWORD_SCHEMES = ["basic", "jwt", "session"]
+VARIANTS += [
+    Variant(auth, database, self_signup=True)
+    for auth in PASSWORD_SCHEMES
+    for database in DATABASES
+]
+VARIANTS += [
+    Variant("combined", database, tuple(SINGLE_SCHEMES), self_signup=True)
+    for database in DATABASES
 ]
