@@ -1,14 +1,17 @@
-from typing import Annotated
+from typing import Annotated, Any
 
+import sqlalchemy as sa
 from fastapi import APIRouter, HTTPException, Path, Response, status
-from sqlmodel import col, select
+from sqlalchemy import bindparam
+from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..auth.dependencies import ItemsReader, ItemsWriter
 from ..auth.principal import Principal
+from ..db import Query, columns_of
 from ..models import Item, saved_id
 from ..schemas import ItemCreate, ItemRead, ItemUpdate
-from ..state import DbSession
+from ..state import DbSession, State
 from .pagination import MAX_OFFSET, PageDep
 from .responses import AUTHENTICATED, UNAVAILABLE, not_found
 
@@ -19,28 +22,47 @@ NOT_FOUND = not_found("Item")
 
 ItemId = Annotated[int, Path(ge=1, le=MAX_OFFSET)]
 
+# The read path (`Database.read()`): GETs read rows, not ORM objects.
+_ITEMS = sa.select(*columns_of(Item)).order_by(col(Item.id))
+ALL_ITEMS = Query(_ITEMS.offset(bindparam("offset")).limit(bindparam("limit")))
+OWN_ITEMS = Query(
+    _ITEMS.where(col(Item.owner_id) == bindparam("owner_id"))
+    .offset(bindparam("offset"))
+    .limit(bindparam("limit"))
+)
+ITEM_BY_ID = Query(
+    sa.select(*columns_of(Item)).where(col(Item.id) == bindparam("item_id"))
+)
+
+
+def _visible(principal: Principal, owner_id: int) -> bool:
+    return principal.is_admin or owner_id == principal.user.id
+
 
 async def _get_visible_item(
     db: AsyncSession, principal: Principal, item_id: int
 ) -> Item:
     """The item, if the caller owns it or acts as an admin; 404 otherwise."""
     item = await db.get(Item, item_id)
-    if item is None or not (principal.is_admin or item.owner_id == principal.user.id):
+    if item is None or not _visible(principal, item.owner_id):
         raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Item not found")
     return item
 
 
 @router.get("", response_model=list[ItemRead], summary="List your items")
 async def list_items(
-    principal: ItemsReader, db: DbSession, page: PageDep
-) -> list[Item]:
+    principal: ItemsReader, state: State, page: PageDep
+) -> list[dict[str, Any]]:
     """Your items (an admin, with the `admin` scope, sees everyone's)."""
-    statement = (
-        select(Item).order_by(col(Item.id)).offset(page.offset).limit(page.limit)
-    )
-    if not principal.is_admin:
-        statement = statement.where(Item.owner_id == principal.user.id)
-    return list((await db.exec(statement)).all())
+    async with state.database.read() as db:
+        if principal.is_admin:
+            return await db.all(ALL_ITEMS, offset=page.offset, limit=page.limit)
+        return await db.all(
+            OWN_ITEMS,
+            owner_id=principal.user.id,
+            offset=page.offset,
+            limit=page.limit,
+        )
 
 
 @router.post(
@@ -61,10 +83,16 @@ async def create_item(body: ItemCreate, principal: ItemsWriter, db: DbSession) -
 @router.get(
     "/{item_id}", response_model=ItemRead, summary="Read an item", responses=NOT_FOUND
 )
-async def read_item(item_id: ItemId, principal: ItemsReader, db: DbSession) -> Item:
+async def read_item(
+    item_id: ItemId, principal: ItemsReader, state: State
+) -> dict[str, Any]:
     """One of your items (an admin's `admin` scope reaches anyone's); someone
     else's is 404, as if it did not exist."""
-    return await _get_visible_item(db, principal, item_id)
+    async with state.database.read() as db:
+        item = await db.one(ITEM_BY_ID, item_id=item_id)
+    if item is None or not _visible(principal, item["owner_id"]):
+        raise HTTPException(status.HTTP_404_NOT_FOUND, detail="Item not found")
+    return item
 
 
 @router.patch(

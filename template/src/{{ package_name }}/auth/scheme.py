@@ -10,9 +10,10 @@ provides under these names:
 - `Credential`: `Annotated[<credential> | None, Depends(security)]`, the
   parameter type through which a dependency receives the credential.
 - `challenge(settings)`: the scheme's `WWW-Authenticate` challenge for a 401.
-- `identify(request, db, credential)`: the caller the credential names, or
-  None when it is not valid (never raises for a bad credential; it may raise
-  `Throttled` or `Forbidden`).
+- `identify(request, credential)`: the caller the credential names, or None
+  when it is not valid (never raises for a bad credential; it may raise
+  `Throttled` or `Forbidden`). It reads through the app's read path
+  (`Database.read()`): one round trip for a valid credential.
 - `authenticate`: the dependency for an app that has only this scheme.
 
 The type checker holds every chosen module to this protocol where
@@ -23,7 +24,6 @@ from typing import Protocol, TypeVar
 
 from fastapi import Request
 from fastapi.security.base import SecurityBase
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from ..config import Settings
 from .principal import Principal
@@ -38,5 +38,5 @@ class Scheme(Protocol[CredentialT]):
     def challenge(self, settings: Settings) -> str: ...
 
     async def identify(
-        self, request: Request, db: AsyncSession, credential: CredentialT
+        self, request: Request, credential: CredentialT
     ) -> Principal | None: ...

@@ -19,10 +19,11 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from fastapi import Request
-from sqlalchemy import delete, func
+from sqlalchemy import bindparam, delete, func
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -56,6 +57,48 @@ def client_address(request: Request) -> str:
     """The client's address: the peer, or behind a proxy listed in
     FORWARDED_ALLOW_IPS, the address that proxy reports."""
     return request.client.host if request.client else "unknown"
+
+
+def fullness_columns(count: int) -> list[Any]:
+    """Columns for a read-path query that says, along with what else it
+    reads, how full `count` buckets are: `hits_<i>` and `first_expiry_<i>`
+    of the bucket passed as `bucket_<i>`, counting hits unexpired at `now`.
+    `refuse_if_full_row` reads them."""
+    columns = []
+    for i in range(count):
+        live = (col(RateLimitHit.bucket) == bindparam(f"bucket_{i}")) & (
+            col(RateLimitHit.expires_at) > bindparam("now")
+        )
+        columns += [
+            select(func.count()).where(live).scalar_subquery().label(f"hits_{i}"),
+            select(func.min(RateLimitHit.expires_at))
+            .where(live)
+            .scalar_subquery()
+            .label(f"first_expiry_{i}"),
+        ]
+    return columns
+
+
+def bucket_params(counted: Counted) -> dict[str, str]:
+    """The `bucket_<i>` parameters of a `fullness_columns` query."""
+    return {f"bucket_{i}": limit.bucket(key) for i, (limit, key) in enumerate(counted)}
+
+
+def refuse_if_full_row(counted: Counted, row: dict[str, Any], now: datetime) -> None:
+    """`RateLimiter.check`, from a row of a `fullness_columns` query."""
+    waits = [
+        _seconds_until(_aware(row[f"first_expiry_{i}"]), now)
+        for i, (limit, _) in enumerate(counted)
+        if row[f"hits_{i}"] >= limit.max_attempts
+    ]
+    if waits:
+        raise Throttled(max(waits))
+
+
+def _aware(moment: datetime) -> datetime:
+    # A scalar subquery's MIN() comes back as the database stores it: naive
+    # UTC on databases without a timezone-aware type.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class RateLimiter:
