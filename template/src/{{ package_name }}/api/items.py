@@ -76,7 +76,9 @@ async def create_item(body: ItemCreate, principal: ItemsWriter, db: DbSession) -
     item = Item(**body.model_dump(), owner_id=saved_id(principal.user))
     db.add(item)
     await db.commit()
-    await db.refresh(item)
+    # No refresh: the INSERT gave the id and nothing else is the database's
+    # to fill in, and a read after the commit could fail (a 503 for an item
+    # that was stored).
     return item
 
 
@@ -107,7 +109,6 @@ async def update_item(
         setattr(item, field, value)
     db.add(item)
     await db.commit()
-    await db.refresh(item)
     return item
 
 
