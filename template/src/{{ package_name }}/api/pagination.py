@@ -11,7 +11,7 @@ class Page(BaseModel):
     limit: int
 
 
-def page(
+async def page(  # async: a plain `def` would run in a worker thread
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> Page:
