@@ -117,6 +117,12 @@ async def main() -> None:
             def log(record):
                 statements.append(record.query)
 
+            def prepared(conn, cursor, statement, *_):
+                # SQLAlchemy's asyncpg dialect runs its statements as
+                # prepared statements, which asyncpg's query logger does
+                # not see; BEGIN, ROLLBACK and the ping it does see.
+                statements.append(statement)
+
             def watch(dbapi_connection, *_):
                 driver = dbapi_connection.driver_connection
                 if driver not in watched:
@@ -124,11 +130,17 @@ async def main() -> None:
                     driver.add_query_logger(log)
 
             event.listen(engine, "checkout", watch)
+            event.listen(engine, "before_cursor_execute", prepared)
             for _ in range(50):
                 await one(state)
             await asyncio.sleep(0.1)
             per_request = len(statements) / 50
-            kinds = sorted({s.split()[0].rstrip(";").upper() or "ping" for s in statements})
+            counted = {}
+            for statement in statements:
+                word = statement.split()[0].rstrip(";").upper() if statement.strip(" ;") else "ping"
+                counted[word] = counted.get(word, 0) + 1
+            kinds = [f"{word} {n / 50:g}" for word, n in counted.items()]
+            event.remove(engine, "before_cursor_execute", prepared)
             event.remove(engine, "checkout", watch)
             for driver in watched:
                 driver.remove_query_logger(log)
