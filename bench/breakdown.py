@@ -14,11 +14,11 @@ counted on the wire: asyncpg's query logger on PostgreSQL, the server's
 
 import argparse
 import json
-import subprocess
 import tempfile
 from pathlib import Path
 
 from common import (
+    SCHEMES,
     Databases,
     api_key,
     base_env,
@@ -26,6 +26,7 @@ from common import (
     prepare,
     render,
     serving,
+    sh,
 )
 from routes import bench_app
 
@@ -211,7 +212,6 @@ ORDER = [
     "the app's read path and routes",
     "event loop and the rest",
 ]
-SCHEMES = ["api_key", "basic", "jwt", "session", "combined"]
 
 
 def profile(
@@ -219,7 +219,7 @@ def profile(
 ) -> dict:
     env = base_env() | {"DATABASE_URL": url, "BENCH_RAW_URL": url}
     (project / "bench_profile.py").write_text(PROFILER)
-    result = subprocess.run(
+    output = sh(
         [
             "uv",
             "run",
@@ -232,17 +232,10 @@ def profile(
             json.dumps(headers),
             str(count),
         ],
-        cwd=project,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
+        project,
+        env,
     )
-    if result.returncode != 0:
-        raise SystemExit(
-            f"profiling {path} in {project} failed:\n{result.stderr[-3000:]}"
-        )
-    return json.loads(result.stdout.strip().splitlines()[-1])
+    return json.loads(output.strip().splitlines()[-1])
 
 
 def main(args: argparse.Namespace) -> str:

@@ -34,6 +34,7 @@ PACKAGE = "my_api"
 # The last commit before the read path (issue 18): "before" in every table.
 BEFORE = "a8ddd4a"
 ALL_FOUR = ["api_key", "basic", "jwt", "session"]
+SCHEMES = [*ALL_FOUR, "combined"]
 SECRET_KEY = secrets.token_urlsafe(48)
 
 

@@ -26,8 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from common import (
-    ALL_FOUR,
     PASSWORD,
+    SCHEMES,
     App,
     Databases,
     api_key,
@@ -40,7 +40,6 @@ from common import (
 )
 from routes import bench_app
 
-SCHEMES = [*ALL_FOUR, "combined"]
 DATABASE_NAMES = {"postgresql": "PostgreSQL", "mysql": "MariaDB", "sqlite": "SQLite"}
 
 
