@@ -9,7 +9,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from ..auth.dependencies import ItemsReader, ItemsWriter
 from ..auth.principal import Principal
 from ..db import Query, columns_of
-from ..models import Item, saved_id
+from ..models import Item
 from ..schemas import ItemCreate, ItemRead, ItemUpdate
 from ..state import DbSession, State
 from .pagination import MAX_OFFSET, PageDep
@@ -36,7 +36,7 @@ ITEM_BY_ID = Query(
 
 
 def _visible(principal: Principal, owner_id: int) -> bool:
-    return principal.is_admin or owner_id == principal.user.id
+    return principal.is_admin or owner_id == principal.user_id
 
 
 async def _get_visible_item(
@@ -59,7 +59,7 @@ async def list_items(
             return await db.all(ALL_ITEMS, offset=page.offset, limit=page.limit)
         return await db.all(
             OWN_ITEMS,
-            owner_id=principal.user.id,
+            owner_id=principal.user_id,
             offset=page.offset,
             limit=page.limit,
         )
@@ -73,7 +73,7 @@ async def list_items(
 )
 async def create_item(body: ItemCreate, principal: ItemsWriter, db: DbSession) -> Item:
     """A new item, owned by you."""
-    item = Item(**body.model_dump(), owner_id=saved_id(principal.user))
+    item = Item(**body.model_dump(), owner_id=principal.user_id)
     db.add(item)
     await db.commit()
     # No refresh: the INSERT gave the id and nothing else is the database's

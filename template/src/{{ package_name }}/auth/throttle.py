@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import Request
-from sqlalchemy import bindparam, delete, func
+from sqlalchemy import BindParameter, Subquery, bindparam, case, delete, func
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -59,33 +59,37 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def fullness_columns(count: int) -> list[Any]:
-    """Columns for a read-path query that says, along with what else it
-    reads, how full `count` buckets are: `hits_<i>` and `first_expiry_<i>`
-    of the bucket passed as `bucket_<i>`, counting hits unexpired at `now`.
-    `refuse_if_full_row` reads them."""
+def fullness(count: int) -> Subquery:
+    """A one-row subquery to join to a read-path query, so that the query
+    says, along with what else it reads, how full `count` buckets are:
+    `hits_<i>` and `first_expiry_<i>` of the bucket passed as `bucket_<i>`,
+    counting hits unexpired at `now`. One index scan for all the buckets;
+    `refuse_if_full_row` reads the columns."""
+    buckets: list[BindParameter[str]] = [bindparam(f"bucket_{i}") for i in range(count)]
     columns = []
-    for i in range(count):
-        live = (col(RateLimitHit.bucket) == bindparam(f"bucket_{i}")) & (
-            col(RateLimitHit.expires_at) > bindparam("now")
-        )
+    for i, bucket in enumerate(buckets):
+        hit = col(RateLimitHit.bucket) == bucket
         columns += [
-            select(func.count()).where(live).scalar_subquery().label(f"hits_{i}"),
-            select(func.min(RateLimitHit.expires_at))
-            .where(live)
-            .scalar_subquery()
-            .label(f"first_expiry_{i}"),
+            func.count(case((hit, col(RateLimitHit.id)))).label(f"hits_{i}"),
+            func.min(case((hit, col(RateLimitHit.expires_at)))).label(
+                f"first_expiry_{i}"
+            ),
         ]
-    return columns
+    return (
+        select(*columns)
+        .where(col(RateLimitHit.bucket).in_(buckets))
+        .where(col(RateLimitHit.expires_at) > bindparam("now"))
+        .subquery("throttle")
+    )
 
 
 def bucket_params(counted: Counted) -> dict[str, str]:
-    """The `bucket_<i>` parameters of a `fullness_columns` query."""
+    """The `bucket_<i>` parameters of a query joined to `fullness`."""
     return {f"bucket_{i}": limit.bucket(key) for i, (limit, key) in enumerate(counted)}
 
 
 def refuse_if_full_row(counted: Counted, row: dict[str, Any], now: datetime) -> None:
-    """`RateLimiter.check`, from a row of a `fullness_columns` query."""
+    """`RateLimiter.check`, from a row of a query joined to `fullness`."""
     waits = [
         _seconds_until(_aware(row[f"first_expiry_{i}"]), now)
         for i, (limit, _) in enumerate(counted)
@@ -96,7 +100,7 @@ def refuse_if_full_row(counted: Counted, row: dict[str, Any], now: datetime) -> 
 
 
 def _aware(moment: datetime) -> datetime:
-    # A scalar subquery's MIN() comes back as the database stores it: naive
+    # A subquery's MIN() comes back as the database stores it: naive
     # UTC on databases without a timezone-aware type.
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
