@@ -41,8 +41,8 @@ def main() -> None:
         sub.add_argument(
             "--databases", nargs="+", default=["postgresql", "mysql", "sqlite"]
         )
-        sub.add_argument("--seconds", type=int, default=8)
-        sub.add_argument("--rounds", type=int, default=2)
+        sub.add_argument("--seconds", type=int, default=4)
+        sub.add_argument("--rounds", type=int, default=5)
         sub.add_argument("--samples", type=int, default=40, help="sign-ins timed")
     for sub in (every, p):
         sub.add_argument("--database", default="postgresql")

@@ -4,15 +4,18 @@ floor), before and after the read path, side by side in one run; sign-in
 latency with production argon2id; two workers.
 
     uv run python bench/bench.py throughput [--databases postgresql mysql sqlite]
-        [--seconds 8] [--rounds 2] [--before a8ddd4a] [--write]
+        [--seconds 4] [--rounds 5] [--before a8ddd4a] [--write]
 
 For each database: renders the template at `--before` (jwt) and at HEAD
 (api_key, basic, jwt, session, combined with all four), installs each with
 `uv sync`, migrates, creates alice (user 1), and starts every app at once
 (one `fastapi run` worker each, production mode, LOG_LEVEL=WARNING). Then
 wrk (`-t1 -c16`) measures every target for `--seconds`, all targets in
-turn, `--rounds` times; a target's number is its best round. Not a test:
-absolute numbers depend on the machine, ratios of one run are the result.
+turn, `--rounds` times; a target's number is its best round. On a shared
+machine whose speed drifts by ±15 % from one few-second window to the
+next, many short rounds give every target its chance at the machine's
+good moments, which two long ones do not. Not a test: absolute numbers
+depend on the machine, ratios of one run are the result.
 """
 
 import argparse
