@@ -19,11 +19,10 @@ import math
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Any
+from datetime import datetime, timedelta
 
 from fastapi import Request
-from sqlalchemy import BindParameter, Subquery, bindparam, case, delete, func
+from sqlalchemy import Label, String, bindparam, delete, exists, func
 from sqlalchemy.exc import DBAPIError
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -59,50 +58,23 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def fullness(count: int) -> Subquery:
-    """A one-row subquery to join to a read-path query, so that the query
-    says, along with what else it reads, how full `count` buckets are:
-    `hits_<i>` and `first_expiry_<i>` of the bucket passed as `bucket_<i>`,
-    counting hits unexpired at `now`. One index scan for all the buckets;
-    `refuse_if_full_row` reads the columns."""
-    buckets: list[BindParameter[str]] = [bindparam(f"bucket_{i}") for i in range(count)]
-    columns = []
-    for i, bucket in enumerate(buckets):
-        hit = col(RateLimitHit.bucket) == bucket
-        columns += [
-            func.count(case((hit, col(RateLimitHit.id)))).label(f"hits_{i}"),
-            func.min(case((hit, col(RateLimitHit.expires_at)))).label(
-                f"first_expiry_{i}"
-            ),
-        ]
+def live_hits(count: int) -> Label[bool]:
+    """A column for a read-path query: whether any of `count` buckets,
+    passed as `bucket_<i>`, holds a hit unexpired at `now`. One index probe;
+    False, the usual answer, means no limit on them can be full, and True
+    that `RateLimiter.check` must look closer."""
+    buckets = [bindparam(f"bucket_{i}", type_=String) for i in range(count)]
     return (
-        select(*columns)
+        exists()
         .where(col(RateLimitHit.bucket).in_(buckets))
         .where(col(RateLimitHit.expires_at) > bindparam("now"))
-        .subquery("throttle")
+        .label("live_hits")
     )
 
 
 def bucket_params(counted: Counted) -> dict[str, str]:
-    """The `bucket_<i>` parameters of a query joined to `fullness`."""
+    """The `bucket_<i>` parameters of a `live_hits` column."""
     return {f"bucket_{i}": limit.bucket(key) for i, (limit, key) in enumerate(counted)}
-
-
-def refuse_if_full_row(counted: Counted, row: dict[str, Any], now: datetime) -> None:
-    """`RateLimiter.check`, from a row of a query joined to `fullness`."""
-    waits = [
-        _seconds_until(_aware(row[f"first_expiry_{i}"]), now)
-        for i, (limit, _) in enumerate(counted)
-        if row[f"hits_{i}"] >= limit.max_attempts
-    ]
-    if waits:
-        raise Throttled(max(waits))
-
-
-def _aware(moment: datetime) -> datetime:
-    # A subquery's MIN() comes back as the database stores it: naive
-    # UTC on databases without a timezone-aware type.
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 class RateLimiter:
