@@ -60,7 +60,7 @@ async def _fetch() -> dict[str, Any]:
     async with _lock:
         if _raw is None:
             _raw = await asyncpg.create_pool(
-                os.environ["BENCH_RAW_URL"], min_size=1, max_size=10
+                os.environ["BENCH_RAW_URL"], min_size=1, max_size=20
             )
     row = await _raw.fetchrow(f"SELECT {COLUMNS} FROM users WHERE id = $1", 1)
     return dict(row)
@@ -82,7 +82,7 @@ async def _fetch() -> dict[str, Any]:
                 db=url.path.lstrip("/"),
                 autocommit=True,
                 minsize=1,
-                maxsize=10,
+                maxsize=20,
             )
     async with _raw.acquire() as connection:
         async with connection.cursor(aiomysql.DictCursor) as cursor:

@@ -20,6 +20,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from fastapi import Request
 from sqlalchemy import Label, String, bindparam, delete, exists, func
@@ -45,7 +46,14 @@ class Limit:
     window: timedelta
 
     def bucket(self, key: str) -> str:
-        return hashlib.sha256(f"{self.name}\0{key}".encode()).hexdigest()
+        return bucket_name(self.name, key)
+
+
+@lru_cache(maxsize=4096)
+def bucket_name(limit: str, key: str) -> str:
+    """The bucket of `key` under the limit named `limit`. Remembered for the
+    keys seen lately: Basic names a client's buckets on every request."""
+    return hashlib.sha256(f"{limit}\0{key}".encode()).hexdigest()
 
 
 # A limit and the key it is counted under (an account, a client address).
