@@ -182,6 +182,26 @@ def exchange(
         return response.status, response.headers, json.loads(response.read())
 
 
+def test_fastapi_run_on_a_file_keeps_the_log_settings(
+    render: Render, tmp_path: Path
+) -> None:
+    """`fastapi run src/<package>/main.py` imports the app before uvicorn sets
+    up its logging; the app still has the last word: at LOG_LEVEL=WARNING no
+    access line, and in LOG_FORMAT=json only JSON lines."""
+    project = migrated(render, tmp_path, auth="api_key")
+    main = "src/my_api/main.py"
+    with serving(project, main, LOG_LEVEL="WARNING") as (base, server):
+        request(f"{base}/health")
+    assert server.stdout is not None
+    assert "/health" not in server.stdout.read()
+    with serving(project, main, LOG_FORMAT="json") as (base, server):
+        request(f"{base}/health")
+    assert server.stdout is not None
+    logged = [line for line in server.stdout.read().splitlines() if "/health" in line]
+    assert logged
+    assert all(json.loads(line)["logger"] == "uvicorn.access" for line in logged)
+
+
 def test_request_ids_reach_the_access_log_and_secrets_do_not(
     render: Render, tmp_path: Path
 ) -> None:
