@@ -14,7 +14,12 @@ wrk (`-t1 -c16`) measures every target for `--seconds`, all targets in
 turn, `--rounds` times; a target's number is its best round. On a shared
 machine whose speed drifts by ±15 % from one few-second window to the
 next, many short rounds give every target its chance at the machine's
-good moments, which two long ones do not. Not a test: absolute numbers
+good moments, which two long ones do not.
+
+Each scheme's `GET /users/me` is compared with the read path measured in
+the same app (the same process), right before it in every round: two
+processes of the same code differ by several per cent on this machine,
+which would otherwise land on the scheme. Not a test: absolute numbers
 depend on the machine, ratios of one run are the result.
 """
 
@@ -46,12 +51,14 @@ from routes import bench_app
 DATABASE_NAMES = {"postgresql": "PostgreSQL", "mysql": "MariaDB", "sqlite": "SQLite"}
 
 
-@dataclass
+@dataclass(eq=False)
 class Target:
     label: str
     app: App
     path: str
     headers: dict[str, str]
+    # The read path in the same app, which `GET /users/me` is compared with.
+    limit: "Target | None" = None
     best: float = 0.0
     cpu_us: float = 0.0
 
@@ -123,33 +130,44 @@ def run_database(
             )
             for name in apps
         }
-        targets = [
-            Target("bare driver in the app (the floor)", apps["jwt"], "/bench/raw", {}),
-            Target("read path, now (the limit)", apps["jwt"], "/bench/read", {}),
-            Target("read path, before", apps["before"], "/bench/read", {}),
-            *(
-                Target(
-                    f"`GET /users/me` {name}"
-                    + (" (cache on)" if name == "basic" else "")
-                    + (" (all four, session cookie)" if name == "combined" else ""),
-                    apps[name],
-                    "/users/me",
-                    headers[name],
+        floor = Target(
+            "bare driver in the app (the floor)", apps["jwt"], "/bench/raw", {}
+        )
+        limit = Target("read path, now (the limit)", apps["jwt"], "/bench/read", {})
+        old_read = Target("read path, before", apps["before"], "/bench/read", {})
+        old_jwt = Target(
+            "`GET /users/me` jwt, before",
+            apps["before"],
+            "/users/me",
+            headers["before"],
+            old_read,
+        )
+        health = Target("`GET /health` (no database)", apps["jwt"], "/health", {})
+        # In the order they are measured: each `GET /users/me` right after
+        # the read path in its own app.
+        measured = [floor, old_read, old_jwt]
+        schemes = []
+        for name in SCHEMES:
+            same_app = limit
+            if name != "jwt":
+                same_app = Target(
+                    f"read path in the {name} app", apps[name], "/bench/read", {}
                 )
-                for name in SCHEMES
-            ),
-            Target(
-                "`GET /users/me` jwt, before",
-                apps["before"],
-                "/users/me",
-                headers["before"],
-            ),
-            Target("`GET /health` (no database)", apps["jwt"], "/health", {}),
-        ]
-        for target in targets:  # warm up: connections, caches, prepared statements
+            label = f"`GET /users/me` {name}" + (
+                " (cache on)"
+                if name == "basic"
+                else " (all four, session cookie)"
+                if name == "combined"
+                else ""
+            )
+            scheme = Target(label, apps[name], "/users/me", headers[name], same_app)
+            measured += [same_app, scheme]
+            schemes.append(scheme)
+        measured.append(health)
+        for target in measured:  # warm up: connections, caches, prepared statements
             wrk(target.app.base + target.path, target.headers, 1)
         for _ in range(rounds):
-            for target in targets:
+            for target in measured:
                 measure(target, seconds)
         token_p50, token_p99 = sign_in_latency(apps["jwt"], "/auth/token", args.samples)
         login_p50, login_p99 = sign_in_latency(
@@ -174,18 +192,24 @@ def run_database(
             for label, (app, path, hdrs) in two.items():
                 best[label] = max(best[label], wrk(app.base + path, hdrs, seconds)[0])
 
-    limit = targets[1].best
-    old_read = targets[2].best
     lines = [
         f"### {DATABASE_NAMES[database]}",
         "",
-        "| target | req/s | vs. the read path now | vs. the read path before | server CPU per request |",
+        "| target | req/s | vs. the read path now | vs. the read path before "
+        "| server CPU per request |",
         "|---|---:|---:|---:|---:|",
     ]
-    for target in targets:
+    for target in [floor, limit, old_read, *schemes, old_jwt, health]:
+        # A scheme against the read path in its own app (shown when that is
+        # not the jwt app's, the limit); the rest against the limit.
+        same_app = target.limit if target in schemes else None
+        reference = same_app.best if same_app else limit.best
+        shown = ""
+        if same_app and same_app is not limit:
+            shown = f" (its app: {reference:,.0f})"
         lines.append(
-            f"| {target.label} | {target.best:,.0f} | {target.best / limit:.2f} "
-            f"| {target.best / old_read:.2f} | {target.cpu_us:,.0f} µs |"
+            f"| {target.label} | {target.best:,.0f} | {target.best / reference:.2f}{shown} "
+            f"| {target.best / old_read.best:.2f} | {target.cpu_us:,.0f} µs |"
         )
     lines += [
         "",
