@@ -66,23 +66,17 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def live_hits(count: int) -> Label[bool]:
-    """A column for a read-path query: whether any of `count` buckets,
-    passed as `bucket_<i>`, holds a hit unexpired at `now`. One index probe;
-    False, the usual answer, means no limit on them can be full, and True
-    that `RateLimiter.check` must look closer."""
-    buckets = [bindparam(f"bucket_{i}", type_=String) for i in range(count)]
+def live_hits() -> Label[bool]:
+    """A column for a read-path query: whether the bucket passed as `bucket`
+    holds a hit unexpired at `now`. One index probe; False, the usual
+    answer, means no limit on it can be full, and True that
+    `RateLimiter.check` must look closer."""
     return (
         exists()
-        .where(col(RateLimitHit.bucket).in_(buckets))
+        .where(col(RateLimitHit.bucket) == bindparam("bucket", type_=String))
         .where(col(RateLimitHit.expires_at) > bindparam("now"))
         .label("live_hits")
     )
-
-
-def bucket_params(counted: Counted) -> dict[str, str]:
-    """The `bucket_<i>` parameters of a `live_hits` column."""
-    return {f"bucket_{i}": limit.bucket(key) for i, (limit, key) in enumerate(counted)}
 
 
 class RateLimiter:
